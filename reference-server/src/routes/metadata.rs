@@ -1,0 +1,55 @@
+//! `GET /.well-known/oauth-authorization-server` (RFC 8414).
+//!
+//! Only what works is advertised (META-04): every grant listed is served, every endpoint
+//! listed answers, and no multi-valued member is empty (META-01).
+
+use std::collections::BTreeSet;
+
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+
+use crate::config::Profile;
+use crate::state::AppState;
+
+const AUTH_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
+
+#[derive(Debug, Serialize)]
+pub struct Metadata {
+    issuer: String,
+    token_endpoint: String,
+    introspection_endpoint: String,
+    revocation_endpoint: String,
+    grant_types_supported: Vec<&'static str>,
+    token_endpoint_auth_methods_supported: [&'static str; 2],
+    introspection_endpoint_auth_methods_supported: [&'static str; 2],
+    revocation_endpoint_auth_methods_supported: [&'static str; 2],
+    scopes_supported: BTreeSet<String>,
+    /// Spring's check_token, offered in the vendor profile (AMB-27).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    check_token_endpoint: Option<String>,
+}
+
+pub async fn metadata(State(state): State<AppState>) -> Json<Metadata> {
+    let issuer = state.issuer.clone();
+    let catalogue = &state.catalogue;
+    let mut scopes: BTreeSet<String> = catalogue.admin_api.default_scopes.clone();
+    scopes.extend(catalogue.one_click.default_scopes.iter().cloned());
+    for resource in &catalogue.wallet.resources {
+        scopes.insert(format!("{resource}:view"));
+        scopes.insert(format!("{resource}:change"));
+    }
+    Json(Metadata {
+        token_endpoint: format!("{issuer}/oauth/token"),
+        introspection_endpoint: format!("{issuer}/oauth/introspect"),
+        revocation_endpoint: format!("{issuer}/oauth/revoke"),
+        grant_types_supported: vec!["client_credentials"],
+        token_endpoint_auth_methods_supported: AUTH_METHODS,
+        introspection_endpoint_auth_methods_supported: AUTH_METHODS,
+        revocation_endpoint_auth_methods_supported: AUTH_METHODS,
+        scopes_supported: scopes,
+        check_token_endpoint: (state.config.profile == Profile::Vendor)
+            .then(|| format!("{issuer}/oauth/check_token")),
+        issuer,
+    })
+}

@@ -1,0 +1,51 @@
+//! One module per endpoint; each handler parses, delegates and encodes.
+
+pub mod admin;
+pub mod check_token;
+pub mod introspect;
+pub mod metadata;
+pub mod resources;
+pub mod revoke;
+pub mod test_clock;
+pub mod token;
+
+use axum::Json;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::auth::{Source, authenticate, credentials};
+use crate::client::Client;
+use crate::error::OAuthError;
+use crate::form::Form;
+use crate::netaddr::client_addr;
+use crate::state::AppState;
+
+/// A JSON answer that must not be cached: it carries a token, a secret or a token's state.
+pub(crate) fn no_store_json<T: serde::Serialize>(
+    status: axum::http::StatusCode,
+    body: T,
+) -> Response {
+    let mut response = (status, Json(body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// The request as seen by an endpoint where clients authenticate with their secret.
+#[derive(Debug)]
+pub(crate) struct ClientCall<'a> {
+    pub state: &'a AppState,
+    pub peer: std::net::SocketAddr,
+    pub headers: &'a axum::http::HeaderMap,
+    pub form: &'a Form,
+}
+
+impl ClientCall<'_> {
+    /// Authenticates the calling client, whitelist included (IP-02, IP-03, AMB-08).
+    pub(crate) async fn authenticate(&self) -> Result<Client, OAuthError> {
+        let credentials = credentials(self.headers, self.form)?;
+        let addr = client_addr(self.peer, self.headers, &self.state.config.trusted_proxies);
+        authenticate(self.state, &credentials, Source::Address(addr)).await
+    }
+}

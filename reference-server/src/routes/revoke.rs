@@ -1,0 +1,46 @@
+//! `POST /oauth/revoke` (RFC 7009).
+//!
+//! The answer is 200 whether or not anything was revoked: a garbage, expired or foreign token
+//! gets the same answer as a live one (REVOKE-04, REVOKE-06, AMB-28). Only the token's own
+//! client can revoke it. Revoking a refresh token takes its whole grant with it (REVOKE-03).
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+
+use super::{ClientCall, no_store_json};
+use crate::error::OAuthError;
+use crate::form::OAuthForm;
+use crate::secret::Digest;
+use crate::state::AppState;
+use crate::store::TokenKind;
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    OAuthForm(form): OAuthForm,
+) -> Result<Response, OAuthError> {
+    let call = ClientCall {
+        state: &state,
+        peer,
+        headers: &headers,
+        form: &form,
+    };
+    let caller = call.authenticate().await?;
+    let token = form
+        .get("token")
+        .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+    let hash = Digest::of(token);
+    if let Some((record, owner)) = state.store.token(hash).await? {
+        if owner.row_id == caller.row_id && !record.revoked {
+            match (record.kind, record.family) {
+                (TokenKind::Refresh, Some(family)) => state.store.revoke_family(family).await?,
+                _ => state.store.revoke_token(hash).await?,
+            }
+        }
+    }
+    Ok(no_store_json(StatusCode::OK, serde_json::json!({})))
+}

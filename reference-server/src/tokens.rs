@@ -1,0 +1,172 @@
+//! Issuing and reading tokens. Token values are 256 random bits; only their digest is stored.
+
+use std::collections::BTreeSet;
+
+use crate::client::{Client, is_scope_token};
+use crate::error::{ErrorCode, OAuthError};
+use crate::secret::{AccessToken, Digest};
+use crate::state::AppState;
+use crate::store::{TokenKind, TokenRecord};
+
+/// The scope a client gets: what it asked for if that is within what it may have
+/// (RFC 6749 §3.3, TOKEN-CC-03, ROLE-02), or everything it may have when it asked for nothing
+/// (TOKEN-CC-04, AMB-20, AMB-22).
+pub fn grant_scope(
+    requested: Option<&str>,
+    allowed: &BTreeSet<String>,
+) -> Result<BTreeSet<String>, OAuthError> {
+    let Some(requested) = requested else {
+        return Ok(allowed.clone());
+    };
+    let mut scope = BTreeSet::new();
+    for value in requested.split(' ') {
+        if !is_scope_token(value) {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidScope,
+                "the scope is malformed",
+            ));
+        }
+        if !allowed.contains(value) {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidScope,
+                "the scope exceeds what the client may request",
+            ));
+        }
+        scope.insert(value.to_owned());
+    }
+    Ok(scope)
+}
+
+pub fn scope_string(scope: &BTreeSet<String>) -> String {
+    scope
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// An issued access token with what the token response reports.
+#[derive(Debug)]
+pub struct Issued {
+    pub token: AccessToken,
+    pub expires_in: i64,
+    pub scope: BTreeSet<String>,
+}
+
+/// Issues and stores an access token for a client acting on its own behalf.
+/// `exp` never passes the client's cut-off (EXP-03, AMB-14).
+pub async fn issue_client_token(
+    state: &AppState,
+    client: &Client,
+    scope: BTreeSet<String>,
+) -> Result<Issued, OAuthError> {
+    let now = state.clock.now_unix();
+    let expires_at = capped_expiry(client, now, client.access_token_validity);
+    let token = AccessToken::generate();
+    state
+        .store
+        .insert_token(TokenRecord {
+            hash: token.digest(),
+            kind: TokenKind::Access,
+            client_row_id: client.row_id,
+            family: None,
+            subject: client.client_id.clone(),
+            username: None,
+            scopes: scope.clone(),
+            audience: client.resource_ids.clone(),
+            issued_at: now,
+            expires_at,
+            revoked: false,
+        })
+        .await?;
+    Ok(Issued {
+        token,
+        expires_in: expires_at - now,
+        scope,
+    })
+}
+
+pub fn capped_expiry(client: &Client, now: i64, validity: i64) -> i64 {
+    let exp = now.saturating_add(validity);
+    client.expires_at.map_or(exp, |cutoff| exp.min(cutoff))
+}
+
+/// A token that is alive right now, with its owner and its effective scope.
+#[derive(Debug)]
+pub struct LiveToken {
+    pub record: TokenRecord,
+    pub client: Client,
+    /// The issued scope intersected with what the client may have now (ROLE-03, AMB-20).
+    pub scope: BTreeSet<String>,
+}
+
+/// Looks a presented token up; `None` unless it exists, is not revoked, has not expired and
+/// belongs to a client that still exists and has not expired (INTROSPECT-04, EXP-03, ADMIN-05).
+pub async fn live_token(state: &AppState, value: &str) -> Result<Option<LiveToken>, OAuthError> {
+    let now = state.clock.now_unix();
+    let Some((record, client)) = state.store.token(Digest::of(value)).await? else {
+        return Ok(None);
+    };
+    if record.revoked || now >= record.expires_at || client.is_expired(now) {
+        return Ok(None);
+    }
+    let scope = record
+        .scopes
+        .intersection(client.allowed_scopes())
+        .cloned()
+        .collect();
+    Ok(Some(LiveToken {
+        record,
+        client,
+        scope,
+    }))
+}
+
+impl LiveToken {
+    pub fn is_access(&self) -> bool {
+        self.record.kind == TokenKind::Access
+    }
+
+    /// AMB-33: a caller may inspect its own tokens, and a resource server the tokens meant for it.
+    pub fn visible_to(&self, caller: &Client) -> bool {
+        caller.row_id == self.client.row_id
+            || (caller.kind == crate::client::ClientKind::ResourceServer
+                && !caller.resource_ids.is_disjoint(&self.record.audience))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(values: &[&str]) -> BTreeSet<String> {
+        values.iter().map(|v| (*v).to_owned()).collect()
+    }
+
+    #[test]
+    fn scope_defaults_to_everything_allowed() {
+        assert_eq!(
+            grant_scope(None, &set(&["a", "b"])).unwrap(),
+            set(&["a", "b"])
+        );
+    }
+
+    #[test]
+    fn role_05_scope_is_a_case_sensitive_set() {
+        let allowed = set(&["paymentiq", "email", "phone"]);
+        assert_eq!(
+            grant_scope(Some("paymentiq email"), &allowed).unwrap(),
+            set(&["email", "paymentiq"])
+        );
+        for bad in [
+            "Email",
+            "paymentiq,email",
+            "paymentiq  email",
+            " email",
+            "nope",
+        ] {
+            let err = grant_scope(Some(bad), &allowed).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::InvalidScope, "{bad}");
+        }
+    }
+}

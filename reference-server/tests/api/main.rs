@@ -1,0 +1,16 @@
+//! One integration-test binary: every module drives a real server over HTTP on a loopback
+//! port, with a real SQLite file. Test names carry the requirement row they prove.
+
+mod helpers;
+
+mod admin;
+mod bearer;
+mod check_token;
+mod expiry;
+mod introspect;
+mod ip_whitelist;
+mod metadata;
+mod persistence;
+mod revoke;
+mod test_clock;
+mod token;
