@@ -23,7 +23,10 @@ static TRACING: Once = Once::new();
 fn init_tracing() {
     TRACING.call_once(|| {
         if std::env::var_os("TEST_LOG").is_some() {
-            tracing_subscriber::fmt().with_env_filter("info").with_test_writer().init();
+            tracing_subscriber::fmt()
+                .with_env_filter("info")
+                .with_test_writer()
+                .init();
         }
     });
 }
@@ -99,23 +102,33 @@ impl TestServer {
 
     /// A request authenticated as the bootstrap admin.
     pub fn admin(&self, method: Method, path: &str) -> RequestBuilder {
-        self.request(method, path).basic_auth(ADMIN_ID, Some(ADMIN_SECRET))
+        self.request(method, path)
+            .basic_auth(ADMIN_ID, Some(ADMIN_SECRET))
     }
 
     /// Creates a client through the admin API; returns its view and its secret.
     pub async fn create_client(&self, body: Value) -> (Value, String) {
-        let response = self.admin(Method::POST, "/admin/clients").json(&body).send().await.expect("create");
+        let response = self
+            .admin(Method::POST, "/admin/clients")
+            .json(&body)
+            .send()
+            .await
+            .expect("create");
         let status = response.status();
         let mut view: Value = response.json().await.expect("json");
         assert_eq!(status, StatusCode::CREATED, "creating {body}: {view}");
         let secret = view["client_secret"].as_str().expect("secret").to_owned();
-        view.as_object_mut().expect("object").remove("client_secret");
+        view.as_object_mut()
+            .expect("object")
+            .remove("client_secret");
         (view, secret)
     }
 
     /// A wallet client `wallet-demo-{id}` with these roles.
     pub async fn wallet(&self, id: &str, roles: &[&str]) -> (String, String) {
-        let (view, secret) = self.create_client(json!({"kind": "wallet", "id": id, "roles": roles})).await;
+        let (view, secret) = self
+            .create_client(json!({"kind": "wallet", "id": id, "roles": roles}))
+            .await;
         (view["client_id"].as_str().expect("id").to_owned(), secret)
     }
 
@@ -148,11 +161,20 @@ impl TestServer {
         let response = self.client_credentials(client_id, secret, "").await;
         assert_eq!(response.status(), StatusCode::OK);
         let body: Value = response.json().await.expect("json");
-        body["access_token"].as_str().expect("access_token").to_owned()
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
     }
 
     /// POSTs `token=…` to an endpoint (introspect, check_token, revoke) as `client_id`.
-    pub async fn token_call(&self, path: &str, client_id: &str, secret: &str, token: &str) -> Response {
+    pub async fn token_call(
+        &self,
+        path: &str,
+        client_id: &str,
+        secret: &str,
+        token: &str,
+    ) -> Response {
         self.post_form(path, &format!("token={}", form_encode(token)))
             .basic_auth(form_encode(client_id), Some(form_encode(secret)))
             .send()
@@ -162,8 +184,17 @@ impl TestServer {
 
     /// Sets the server clock (RFC 3339) and freezes it there.
     pub async fn set_clock(&self, now: &str) {
-        let response = self.admin(Method::PUT, "/test/clock").json(&json!({ "now": now })).send().await.expect("clock");
-        assert_eq!(response.status(), StatusCode::OK, "setting the clock to {now}");
+        let response = self
+            .admin(Method::PUT, "/test/clock")
+            .json(&json!({ "now": now }))
+            .send()
+            .await
+            .expect("clock");
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "setting the clock to {now}"
+        );
     }
 
     pub async fn advance_clock(&self, seconds: i64) {
@@ -186,6 +217,10 @@ pub fn form_encode(value: &str) -> String {
 pub async fn json_of(response: Response) -> (StatusCode, Value) {
     let status = response.status();
     let text = response.text().await.expect("body");
-    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
     (status, body)
 }

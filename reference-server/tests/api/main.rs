@@ -1,6 +1,9 @@
 //! One integration-test binary: every module drives a real server over HTTP on a loopback
 //! port, with a real SQLite file. Test names carry the requirement row they prove.
 
+// Items are `pub` for sibling modules; nothing leaves this binary.
+#![allow(unreachable_pub)]
+
 mod helpers;
 
 mod admin;
