@@ -3,6 +3,8 @@
 
 // Items are `pub` for sibling modules; nothing leaves this binary.
 #![allow(unreachable_pub)]
+// Test code: a failed step should panic with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod helpers;
 
