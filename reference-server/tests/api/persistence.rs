@@ -3,6 +3,8 @@
 //! that got its answer before the kill is still there.
 
 use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
@@ -15,6 +17,8 @@ use crate::helpers::{ADMIN_ID, ADMIN_SECRET, http_client};
 struct Process {
     child: Child,
     base: String,
+    /// Everything the process wrote to standard error: its log.
+    log: Arc<Mutex<Vec<String>>>,
 }
 
 /// Starts the real binary on a free port and waits for its "listening" line.
@@ -22,7 +26,7 @@ async fn start_binary(database: &str) -> Process {
     let mut child = Command::new(env!("CARGO_BIN_EXE_reference-server"))
         .args(["--addr", "127.0.0.1:0", "--database", database])
         .env("REFERENCE_SERVER_ADMIN_SECRET", ADMIN_SECRET)
-        .env("REFERENCE_SERVER_LOG", "info")
+        .env("REFERENCE_SERVER_LOG", "debug")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
@@ -30,8 +34,10 @@ async fn start_binary(database: &str) -> Process {
         .expect("the binary starts");
     let stderr = child.stderr.take().expect("stderr");
     let mut lines = BufReader::new(stderr).lines();
+    let log = Arc::new(Mutex::new(Vec::new()));
     let addr = tokio::time::timeout(Duration::from_secs(30), async {
         while let Some(line) = lines.next_line().await.expect("stderr line") {
+            log.lock().unwrap().push(line.clone());
             if let Some(rest) = line
                 .split(" addr=")
                 .nth(1)
@@ -44,11 +50,17 @@ async fn start_binary(database: &str) -> Process {
     })
     .await
     .expect("the server listens within 30 s");
-    // Keep draining stderr so the child never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    // Keep reading stderr so the child never blocks on a full pipe.
+    let sink = Arc::clone(&log);
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            sink.lock().unwrap().push(line);
+        }
+    });
     Process {
         child,
         base: format!("http://{addr}"),
+        log,
     }
 }
 
@@ -99,9 +111,12 @@ impl Process {
         ))
     }
 
-    async fn kill(mut self) {
+    /// Kills with SIGKILL and returns the log written until then.
+    async fn kill(mut self) -> Vec<String> {
         self.child.start_kill().expect("SIGKILL");
         self.child.wait().await.expect("the child is reaped");
+        tokio::time::sleep(Duration::from_millis(50)).await; // let the reader drain the pipe
+        self.log.lock().unwrap().clone()
     }
 }
 
@@ -159,33 +174,56 @@ async fn acknowledged_writes_survive_kill_9_and_restart() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
 
-    // Act: kill -9 while a stream of creations is in flight.
+    // Act: kill -9 in the middle of a stream of creations, right after the 50th answer.
+    const BURST: usize = 2_000;
     let base = first.base.clone();
-    let burst = tokio::spawn(async move {
-        let client = http_client(None);
-        let mut acknowledged = Vec::new();
-        let mut pending = tokio::task::JoinSet::new();
-        for i in 0..400 {
-            let request = client
-                .post(format!("{base}/admin/clients"))
-                .basic_auth(ADMIN_ID, Some(ADMIN_SECRET))
-                .json(&json!({"kind": "wallet", "id": format!("burst-{i}")}));
-            pending.spawn(async move {
-                let response = request.send().await.ok()?;
-                (response.status() == StatusCode::CREATED)
-                    .then_some(format!("wallet-demo-burst-{i}"))
-            });
-        }
-        while let Some(result) = pending.join_next().await {
-            if let Ok(Some(id)) = result {
-                acknowledged.push(id);
+    let answered = Arc::new(AtomicUsize::new(0));
+    let (fiftieth, fiftieth_answered) = tokio::sync::oneshot::channel::<()>();
+    let fiftieth = Arc::new(Mutex::new(Some(fiftieth)));
+    let burst = tokio::spawn({
+        let answered = Arc::clone(&answered);
+        async move {
+            let client = http_client(None);
+            let mut pending = tokio::task::JoinSet::new();
+            for i in 0..BURST {
+                let request = client
+                    .post(format!("{base}/admin/clients"))
+                    .basic_auth(ADMIN_ID, Some(ADMIN_SECRET))
+                    .json(&json!({"kind": "wallet", "id": format!("burst-{i}")}));
+                let answered = Arc::clone(&answered);
+                let fiftieth = Arc::clone(&fiftieth);
+                pending.spawn(async move {
+                    let response = request.send().await.ok()?;
+                    if response.status() != StatusCode::CREATED {
+                        return None;
+                    }
+                    if answered.fetch_add(1, Ordering::SeqCst) + 1 == 50 {
+                        if let Some(signal) = fiftieth.lock().unwrap().take() {
+                            let _ = signal.send(());
+                        }
+                    }
+                    Some(format!("wallet-demo-burst-{i}"))
+                });
             }
+            let mut acknowledged = Vec::new();
+            while let Some(result) = pending.join_next().await {
+                if let Ok(Some(id)) = result {
+                    acknowledged.push(id);
+                }
+            }
+            acknowledged
         }
-        acknowledged
     });
-    tokio::time::sleep(Duration::from_millis(150)).await; // not waiting for an expiry: letting writes pile up
-    first.kill().await;
+    tokio::time::timeout(Duration::from_secs(60), fiftieth_answered)
+        .await
+        .expect("50 creations answered within 60 s")
+        .expect("the burst is running");
+    let mut log = first.kill().await;
     let acknowledged = burst.await.unwrap();
+    assert!(
+        acknowledged.len() < BURST,
+        "the kill landed after the whole burst: nothing was in flight"
+    );
 
     // Assert: a new process on the same file has every acknowledged write.
     let second = start_binary(&database).await;
@@ -248,10 +286,26 @@ async fn acknowledged_writes_survive_kill_9_and_restart() {
         StatusCode::OK
     );
     eprintln!(
-        "{} of 400 in-flight creations were acknowledged before the kill; all survived",
+        "{} of {BURST} in-flight creations were acknowledged before the kill; all survived",
         acknowledged.len()
     );
-    second.kill().await;
+    log.extend(second.kill().await);
+
+    // ADMIN-11 (log half): no secret or token value reached the debug log.
+    assert!(log.len() > 20, "the log was captured");
+    for value in [
+        ADMIN_SECRET,
+        &kept_secret,
+        &old_secret,
+        &new_secret,
+        &edited_secret,
+        &live_token,
+        &revoked_token,
+    ] {
+        if let Some(line) = log.iter().find(|line| line.contains(value)) {
+            panic!("a secret or token appears in the server log: {line}");
+        }
+    }
 }
 
 async fn token_of(response: reqwest::Response) -> String {
