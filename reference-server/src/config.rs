@@ -65,6 +65,10 @@ pub struct Config {
     #[arg(long, env = "REFERENCE_SERVER_CATALOGUE")]
     pub catalogue: Option<PathBuf>,
 
+    /// End users of the code flow (TOML, argon2 hashes); defaults to the embedded `fixtures/users.toml`.
+    #[arg(long, env = "REFERENCE_SERVER_USERS")]
+    pub users: Option<PathBuf>,
+
     /// Let the admin API accept a chosen `client_secret` on create, for fixtures such as
     /// TOKEN-AUTH-02's `enc client:1`. Off by default: secrets are otherwise always random.
     #[arg(long, env = "REFERENCE_SERVER_ALLOW_CHOSEN_SECRETS")]
@@ -82,6 +86,7 @@ impl Config {
             issuer: None,
             trusted_proxies: Vec::new(),
             catalogue: None,
+            users: None,
             allow_chosen_secrets: true,
         }
     }

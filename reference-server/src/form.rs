@@ -80,6 +80,26 @@ pub fn parse(input: &[u8]) -> Result<Form, FormError> {
     Ok(Form { params })
 }
 
+/// Every non-empty parameter in order, repeats kept: for endpoints whose answer depends on
+/// which parameter was repeated (AUTHZ-REQ-04).
+pub fn parse_pairs(input: &[u8]) -> Result<Vec<(String, String)>, FormError> {
+    let mut pairs = Vec::new();
+    for (i, pair) in input.split(|b| *b == b'&').enumerate() {
+        if i >= MAX_PARAMETERS {
+            return Err(FormError::TooMany);
+        }
+        let (name, value) = match pair.iter().position(|b| *b == b'=') {
+            Some(at) => (&pair[..at], &pair[at + 1..]),
+            None => (pair, &[][..]),
+        };
+        let (name, value) = (decode(name)?, decode(value)?);
+        if !name.is_empty() && !value.is_empty() {
+            pairs.push((name, value));
+        }
+    }
+    Ok(pairs)
+}
+
 /// Decodes one form component: `+` is a space, `%XX` a byte; the result must be UTF-8
 /// without NUL.
 pub fn decode(raw: &[u8]) -> Result<String, FormError> {

@@ -12,6 +12,9 @@
 //!   [`netaddr`]: which address a request comes from.
 //! - [`form`]: the strict form reader; [`error`]: the RFC 6749 §5.2 error channel;
 //!   [`tokens`]: issuing and reading tokens.
+//! - [`redirect_policy`]: matching a request's redirect URI, per profile; [`pkce`]: RFC 7636.
+//! - [`users`]: end users (argon2); [`session`]: browser sessions; [`pages`]: login, consent, errors.
+//! - [`grants`]: the authorization_code and refresh_token grants.
 //! - [`routes`]: one module per endpoint.
 //!
 //! [`app`] builds the router; [`serve`] runs it on a bound listener until a shutdown future
@@ -25,14 +28,20 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod form;
+pub mod grants;
 pub mod netaddr;
+pub mod pages;
+pub mod pkce;
 pub mod redirect;
+pub mod redirect_policy;
 pub mod routes;
 pub mod secret;
+pub mod session;
 pub mod state;
 pub mod store;
 pub mod throttle;
 pub mod tokens;
+pub mod users;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -128,6 +137,10 @@ pub fn app(state: AppState) -> Router {
             get(routes::resources::backoffice),
         )
         .route(
+            "/resources/identity/me",
+            get(routes::resources::identity_me),
+        )
+        .route(
             "/resources/identity/{name}",
             get(routes::resources::identity),
         );
@@ -135,6 +148,10 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/.well-known/oauth-authorization-server", get(routes::metadata::metadata))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/oauth/authorize", get(routes::authorize::authorize))
+        .route("/oauth/login", post(routes::authorize::login))
+        .route("/oauth/consent", post(routes::authorize::consent))
+        .route("/assets/app.css", get(routes::authorize::stylesheet))
         .merge(oauth)
         .merge(admin)
         .merge(resources)

@@ -7,9 +7,11 @@ use crate::catalogue::{Catalogue, CatalogueError};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::secret::Digest;
+use crate::session::Sessions;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreError};
 use crate::throttle::Throttle;
+use crate::users::{Users, UsersError};
 
 #[derive(Debug, Clone)]
 pub struct AppState(Arc<Shared>);
@@ -25,6 +27,9 @@ pub struct Shared {
     pub catalogue: Catalogue,
     /// Compared against when a client id is unknown, so that a miss costs what a hit costs.
     pub decoy_secret: Digest,
+    /// End users of the code flow.
+    pub users: Arc<Users>,
+    pub sessions: Sessions,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +38,8 @@ pub enum StateError {
     Catalogue(#[from] CatalogueError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Users(#[from] UsersError),
 }
 
 impl Deref for AppState {
@@ -50,6 +57,10 @@ impl AppState {
             Some(path) => Catalogue::load(path)?,
             None => Catalogue::embedded()?,
         };
+        let users = match &config.users {
+            Some(path) => Users::load(path)?,
+            None => Users::embedded()?,
+        };
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.database)?);
         let clock = if config.test_clock {
             Clock::test()
@@ -64,6 +75,8 @@ impl AppState {
             throttle: Throttle::default(),
             catalogue,
             decoy_secret: Digest::of(&crate::secret::random_value()),
+            users: Arc::new(users),
+            sessions: Sessions::default(),
         })))
     }
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use crate::client::{Client, is_scope_token};
 use crate::error::{ErrorCode, OAuthError};
-use crate::secret::{AccessToken, Digest};
+use crate::secret::{AccessToken, Digest, RefreshToken};
 use crate::state::AppState;
 use crate::store::{TokenKind, TokenRecord};
 
@@ -84,6 +84,63 @@ pub async fn issue_client_token(
         expires_in: expires_at - now,
         scope,
     })
+}
+
+/// What a user grant (a code, or a refresh token of one) leads to.
+#[derive(Debug)]
+pub struct UserGrant<'a> {
+    pub subject: &'a str,
+    /// The scope of the new access token.
+    pub access_scope: BTreeSet<String>,
+    /// The scope the grant keeps: the new refresh token's.
+    pub grant_scope: BTreeSet<String>,
+    pub audience: BTreeSet<String>,
+    pub family: [u8; 16],
+}
+
+/// A new access token and refresh token for a user grant, with the records to store. Each new
+/// refresh token starts a full validity period of its own (TOKEN-RT-06).
+pub fn user_tokens(
+    client: &Client,
+    grant: UserGrant<'_>,
+    now: i64,
+) -> (Issued, RefreshToken, Vec<TokenRecord>) {
+    let access = AccessToken::generate();
+    let refresh = RefreshToken::generate();
+    let access_expires = capped_expiry(client, now, client.access_token_validity);
+    let record = |hash, kind, scopes, expires_at| TokenRecord {
+        hash,
+        kind,
+        client_row_id: client.row_id,
+        family: Some(grant.family),
+        subject: grant.subject.to_owned(),
+        username: Some(grant.subject.to_owned()),
+        scopes,
+        audience: grant.audience.clone(),
+        issued_at: now,
+        expires_at,
+        revoked: false,
+    };
+    let records = vec![
+        record(
+            access.digest(),
+            TokenKind::Access,
+            grant.access_scope.clone(),
+            access_expires,
+        ),
+        record(
+            refresh.digest(),
+            TokenKind::Refresh,
+            grant.grant_scope.clone(),
+            capped_expiry(client, now, client.refresh_token_validity),
+        ),
+    ];
+    let issued = Issued {
+        token: access,
+        expires_in: access_expires - now,
+        scope: grant.access_scope,
+    };
+    (issued, refresh, records)
 }
 
 pub fn capped_expiry(client: &Client, now: i64, validity: i64) -> i64 {

@@ -17,10 +17,15 @@ const AUTH_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
 #[derive(Debug, Serialize)]
 pub struct Metadata {
     issuer: String,
+    authorization_endpoint: String,
     token_endpoint: String,
     introspection_endpoint: String,
     revocation_endpoint: String,
+    response_types_supported: [&'static str; 1],
+    response_modes_supported: [&'static str; 1],
     grant_types_supported: Vec<&'static str>,
+    /// `plain` only where it works (META-07, PKCE-03).
+    code_challenge_methods_supported: Vec<&'static str>,
     token_endpoint_auth_methods_supported: [&'static str; 2],
     introspection_endpoint_auth_methods_supported: [&'static str; 2],
     revocation_endpoint_auth_methods_supported: [&'static str; 2],
@@ -40,10 +45,17 @@ pub async fn metadata(State(state): State<AppState>) -> Json<Metadata> {
         scopes.insert(format!("{resource}:change"));
     }
     Json(Metadata {
+        authorization_endpoint: format!("{issuer}/oauth/authorize"),
         token_endpoint: format!("{issuer}/oauth/token"),
         introspection_endpoint: format!("{issuer}/oauth/introspect"),
         revocation_endpoint: format!("{issuer}/oauth/revoke"),
-        grant_types_supported: vec!["client_credentials"],
+        response_types_supported: ["code"],
+        response_modes_supported: ["query"],
+        grant_types_supported: vec!["authorization_code", "client_credentials", "refresh_token"],
+        code_challenge_methods_supported: match state.config.profile {
+            Profile::Vendor => vec!["S256", "plain"],
+            Profile::Strict => vec!["S256"],
+        },
         token_endpoint_auth_methods_supported: AUTH_METHODS,
         introspection_endpoint_auth_methods_supported: AUTH_METHODS,
         revocation_endpoint_auth_methods_supported: AUTH_METHODS,

@@ -1,6 +1,7 @@
 //! One module per endpoint; each handler parses, delegates and encodes.
 
 pub mod admin;
+pub mod authorize;
 pub mod check_token;
 pub mod introspect;
 pub mod metadata;

@@ -183,6 +183,42 @@ pub async fn backoffice(
     Ok(served(&format!("backoffice/{name}"), &live, &method))
 }
 
+/// `GET /resources/identity/me`: who is behind an identity_api token. For a user's token, the
+/// end user; for a client's own token, the client.
+pub async fn identity_me(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Result<Response, BearerError> {
+    let live = authorize(&state, &headers, query.as_deref(), &body, IDENTITY_API).await?;
+    let user = live
+        .record
+        .username
+        .as_deref()
+        .and_then(|name| state.users.get(name));
+    let mut response = match user {
+        Some(user) => Json(json!({
+            "sub": live.record.subject,
+            "username": user.username,
+            "name": user.name,
+            "email": user.email,
+            "client_id": live.client.client_id,
+            "scope": scope_string(&live.scope),
+        })),
+        None => Json(json!({
+            "sub": live.record.subject,
+            "client_id": live.client.client_id,
+            "scope": scope_string(&live.scope),
+        })),
+    }
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
 pub async fn identity(
     State(state): State<AppState>,
     Path(name): Path<String>,

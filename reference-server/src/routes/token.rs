@@ -61,10 +61,10 @@ pub async fn token(
     }
     match grant {
         GrantType::ClientCredentials => client_credentials(&state, &client, &form).await,
-        GrantType::AuthorizationCode | GrantType::RefreshToken => Err(OAuthError::new(
-            ErrorCode::UnsupportedGrantType,
-            "the grant type is not supported",
-        )),
+        GrantType::AuthorizationCode => {
+            crate::grants::authorization_code(&state, &client, &form).await
+        }
+        GrantType::RefreshToken => crate::grants::refresh_token(&state, &client, &form).await,
     }
 }
 
@@ -79,7 +79,7 @@ async fn client_credentials(
     Ok(token_response(&issued, None))
 }
 
-fn token_response(issued: &Issued, refresh_token: Option<&str>) -> Response {
+pub(crate) fn token_response(issued: &Issued, refresh_token: Option<&str>) -> Response {
     // The scope is always reported, so a client never has to guess what it holds (RFC 6749 §5.1).
     let scope = (!issued.scope.is_empty()).then(|| scope_string(&issued.scope));
     no_store_json(

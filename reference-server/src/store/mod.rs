@@ -57,6 +57,34 @@ pub struct TokenRecord {
     pub revoked: bool,
 }
 
+/// A stored authorization code (RFC 6749 §4.1.2): bound to its client, the redirect URI of the
+/// authorization request and the PKCE challenge.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeRecord {
+    pub hash: Digest,
+    pub client_row_id: i64,
+    pub family: [u8; 16],
+    /// The authorization request's `redirect_uri`, verbatim; `None` when it was omitted.
+    pub redirect_uri: Option<String>,
+    pub subject: String,
+    pub scopes: BTreeSet<String>,
+    pub audience: BTreeSet<String>,
+    pub challenge: Option<crate::pkce::Challenge>,
+    pub issued_at: i64,
+    pub expires_at: i64,
+}
+
+/// What presenting a code found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Redemption {
+    /// Never issued (or purged).
+    Unknown,
+    /// Presented before: the tokens of its first redemption are now revoked (TOKEN-CODE-03).
+    Reused,
+    /// First presentation: the code is now used, whatever happens next (AMB-29).
+    Fresh(CodeRecord),
+}
+
 /// A client with its secret digest.
 #[derive(Debug, Clone)]
 pub struct ClientRecord {
@@ -81,10 +109,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Replaces the stored fields of `client` (found by `row_id`); false if it is gone.
     async fn update_client(&self, client: &Client) -> Result<bool, StoreError>;
 
-    /// Deletes the client and every token it holds, in one transaction (AMB-19).
+    /// Deletes the client and every token and code it holds, in one transaction (AMB-19).
     async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError>;
 
-    /// Replaces the secret at once (AMB-18); with `revoke_tokens`, also kills all its tokens.
+    /// Replaces the secret at once (AMB-18); with `revoke_tokens`, also kills all its tokens and codes.
     async fn replace_secret(
         &self,
         row_id: i64,
@@ -97,11 +125,29 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// The token and its owner, if both exist (revoked and expired tokens included).
     async fn token(&self, hash: Digest) -> Result<Option<(TokenRecord, Client)>, StoreError>;
 
-    /// Revokes one token; with a family, every token of that family.
+    /// Revokes one token.
     async fn revoke_token(&self, hash: Digest) -> Result<(), StoreError>;
 
     async fn revoke_family(&self, family: [u8; 16]) -> Result<(), StoreError>;
 
-    /// Removes tokens that expired before `before` (Unix seconds); returns how many.
+    /// Stores several tokens in one transaction (an access token and its refresh token).
+    async fn insert_tokens(&self, tokens: Vec<TokenRecord>) -> Result<(), StoreError>;
+
+    async fn insert_code(&self, code: CodeRecord) -> Result<(), StoreError>;
+
+    /// Marks the code used and returns it, exactly once however many requests race for it. A
+    /// code presented again has its grant's tokens revoked in the same transaction.
+    async fn redeem_code(&self, hash: Digest) -> Result<Redemption, StoreError>;
+
+    /// Replaces a live refresh token by its successors in one transaction (rotation). False if
+    /// the token was not live any more (rotated or revoked, perhaps by a concurrent request):
+    /// that is a replay, and the token's whole family is revoked (TOKEN-RT-05).
+    async fn rotate_refresh(
+        &self,
+        old: Digest,
+        successors: Vec<TokenRecord>,
+    ) -> Result<bool, StoreError>;
+
+    /// Removes tokens and codes that expired before `before` (Unix seconds); returns how many.
     async fn purge_expired(&self, before: i64) -> Result<usize, StoreError>;
 }

@@ -22,7 +22,7 @@ use rusqlite::{
 use rusqlite_migration::{M, Migrations};
 use tokio::sync::oneshot;
 
-use super::{ClientRecord, Store, StoreError, TokenKind, TokenRecord};
+use super::{ClientRecord, CodeRecord, Redemption, Store, StoreError, TokenKind, TokenRecord};
 use crate::client::Client;
 use crate::secret::Digest;
 
@@ -34,9 +34,10 @@ type WriteJob = Box<dyn FnOnce(&mut Transaction<'_>) -> Reply + Send>;
 type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!(
-        "../../migrations/0001_initial.sql"
-    ))])
+    Migrations::new(vec![
+        M::up(include_str!("../../migrations/0001_initial.sql")),
+        M::up(include_str!("../../migrations/0002_codes.sql")),
+    ])
 }
 
 enum Location {
@@ -235,6 +236,55 @@ fn token_from(row: &Row<'_>) -> rusqlite::Result<(TokenRecord, i64, String, Vec<
     Ok((record, row.get("row_id")?, row.get("record")?, hash))
 }
 
+fn insert_token(conn: &Connection, token: &TokenRecord) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO tokens (hash, kind, client_row_id, family, subject, username, scopes, audience, issued_at, expires_at, revoked)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            token.hash.as_bytes().as_slice(),
+            token.kind.as_str(),
+            token.client_row_id,
+            token.family.as_ref().map(|f| f.as_slice()),
+            token.subject,
+            token.username,
+            words(&token.scopes),
+            words(&token.audience),
+            token.issued_at,
+            token.expires_at,
+            token.revoked,
+        ])
+    })
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// A code row and whether it was used; the hash is filled in by the caller, who knows it.
+fn code_from(row: &Row<'_>) -> rusqlite::Result<(CodeRecord, bool)> {
+    let family: Vec<u8> = row.get("family")?;
+    let challenge: Option<String> = row.get("challenge")?;
+    let method: Option<String> = row.get("challenge_method")?;
+    let scopes: String = row.get("scopes")?;
+    let audience: String = row.get("audience")?;
+    let code = CodeRecord {
+        hash: Digest::of(""),
+        client_row_id: row.get("client_row_id")?,
+        family: <[u8; 16]>::try_from(family.as_slice()).unwrap_or_default(),
+        redirect_uri: row.get("redirect_uri")?,
+        subject: row.get("subject")?,
+        scopes: word_set(&scopes),
+        audience: word_set(&audience),
+        challenge: challenge.zip(method).and_then(|(value, method)| {
+            crate::pkce::Method::parse(&method)
+                .map(|method| crate::pkce::Challenge { value, method })
+        }),
+        issued_at: row.get("issued_at")?,
+        expires_at: row.get("expires_at")?,
+    };
+    Ok((code, row.get::<_, i64>("used")? != 0))
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn insert_client(
@@ -335,11 +385,13 @@ impl Store for SqliteStore {
     async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError> {
         let client_id = client_id.to_owned();
         self.write(move |conn| {
-            conn.execute(
-                "DELETE FROM tokens WHERE client_row_id IN (SELECT row_id FROM clients WHERE client_id = ?1)",
-                [&client_id],
-            )
-            .map_err(backend)?;
+            for table in ["tokens", "codes"] {
+                conn.execute(
+                    &format!("DELETE FROM {table} WHERE client_row_id IN (SELECT row_id FROM clients WHERE client_id = ?1)"),
+                    [&client_id],
+                )
+                .map_err(backend)?;
+            }
             let deleted = conn
                 .execute("DELETE FROM clients WHERE client_id = ?1", [&client_id])
                 .map_err(backend)?;
@@ -374,28 +426,91 @@ impl Store for SqliteStore {
     }
 
     async fn insert_token(&self, token: TokenRecord) -> Result<(), StoreError> {
+        self.write(move |conn| insert_token(conn, &token)).await
+    }
+
+    async fn insert_tokens(&self, tokens: Vec<TokenRecord>) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            tokens
+                .iter()
+                .try_for_each(|token| insert_token(conn, token))
+        })
+        .await
+    }
+
+    async fn insert_code(&self, code: CodeRecord) -> Result<(), StoreError> {
         self.write(move |conn| {
             conn.prepare_cached(
-                "INSERT INTO tokens (hash, kind, client_row_id, family, subject, username, scopes, audience, issued_at, expires_at, revoked)
+                "INSERT INTO codes (hash, client_row_id, family, redirect_uri, subject, scopes, audience, challenge, challenge_method, issued_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )
             .and_then(|mut stmt| {
                 stmt.execute(params![
-                    token.hash.as_bytes().as_slice(),
-                    token.kind.as_str(),
-                    token.client_row_id,
-                    token.family.as_ref().map(|f| f.as_slice()),
-                    token.subject,
-                    token.username,
-                    words(&token.scopes),
-                    words(&token.audience),
-                    token.issued_at,
-                    token.expires_at,
-                    token.revoked,
+                    code.hash.as_bytes().as_slice(),
+                    code.client_row_id,
+                    code.family.as_slice(),
+                    code.redirect_uri,
+                    code.subject,
+                    words(&code.scopes),
+                    words(&code.audience),
+                    code.challenge.as_ref().map(|c| c.value.as_str()),
+                    code.challenge.as_ref().map(|c| c.method.as_str()),
+                    code.issued_at,
+                    code.expires_at,
                 ])
             })
             .map_err(backend)?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn redeem_code(&self, hash: Digest) -> Result<Redemption, StoreError> {
+        self.write(move |conn| {
+            let found = conn
+                .prepare_cached("SELECT * FROM codes WHERE hash = ?1")
+                .and_then(|mut stmt| {
+                    stmt.query_row([hash.as_bytes().as_slice()], code_from)
+                        .optional()
+                })
+                .map_err(backend)?;
+            let Some((code, used)) = found else {
+                return Ok(Redemption::Unknown);
+            };
+            if used {
+                conn.prepare_cached("UPDATE tokens SET revoked = 1 WHERE family = ?1")
+                    .and_then(|mut stmt| stmt.execute([code.family.as_slice()]))
+                    .map_err(backend)?;
+                return Ok(Redemption::Reused);
+            }
+            conn.prepare_cached("UPDATE codes SET used = 1 WHERE hash = ?1")
+                .and_then(|mut stmt| stmt.execute([hash.as_bytes().as_slice()]))
+                .map_err(backend)?;
+            Ok(Redemption::Fresh(CodeRecord { hash, ..code }))
+        })
+        .await
+    }
+
+    async fn rotate_refresh(
+        &self,
+        old: Digest,
+        successors: Vec<TokenRecord>,
+    ) -> Result<bool, StoreError> {
+        self.write(move |conn| {
+            let consumed = conn
+                .prepare_cached("UPDATE tokens SET revoked = 1 WHERE hash = ?1 AND kind = 'refresh' AND revoked = 0")
+                .and_then(|mut stmt| stmt.execute([old.as_bytes().as_slice()]))
+                .map_err(backend)?;
+            if consumed == 0 {
+                conn.prepare_cached(
+                    "UPDATE tokens SET revoked = 1 WHERE family = (SELECT family FROM tokens WHERE hash = ?1)",
+                )
+                .and_then(|mut stmt| stmt.execute([old.as_bytes().as_slice()]))
+                .map_err(backend)?;
+                return Ok(false);
+            }
+            successors.iter().try_for_each(|token| insert_token(conn, token))?;
+            Ok(true)
         })
         .await
     }
@@ -439,8 +554,13 @@ impl Store for SqliteStore {
 
     async fn purge_expired(&self, before: i64) -> Result<usize, StoreError> {
         self.write(move |conn| {
-            conn.execute("DELETE FROM tokens WHERE expires_at < ?1", [before])
-                .map_err(backend)
+            let tokens = conn
+                .execute("DELETE FROM tokens WHERE expires_at < ?1", [before])
+                .map_err(backend)?;
+            let codes = conn
+                .execute("DELETE FROM codes WHERE expires_at < ?1", [before])
+                .map_err(backend)?;
+            Ok(tokens + codes)
         })
         .await
     }
