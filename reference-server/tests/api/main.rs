@@ -6,16 +6,23 @@
 // Test code: a failed step should panic with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser;
 mod helpers;
 
 mod admin;
+mod authorize;
 mod bearer;
 mod check_token;
+mod code_exchange;
+mod code_flow;
 mod expiry;
 mod introspect;
 mod ip_whitelist;
 mod metadata;
 mod persistence;
+mod pkce;
+mod redirects;
+mod refresh;
 mod revoke;
 mod test_clock;
 mod token;
