@@ -4,39 +4,51 @@
 //! Keyed by the presented client id, known or not, so the guard reveals nothing about which
 //! ids exist. Memory is bounded: past `MAX_KEYS` ids, stale entries are dropped, and if every
 //! entry is fresh the table starts over, which favours availability over a few more guesses
-//! against 256-bit secrets.
+//! against 256-bit secrets. The key is the id's SHA-256, not the id: a presented id can be
+//! hundreds of kilobytes long (a Basic header), and `MAX_KEYS` of those would not be bounded.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
+
+use sha2::{Digest as _, Sha256};
 
 pub const MAX_FAILURES: usize = 10;
 pub const WINDOW_SECONDS: i64 = 60;
 const MAX_KEYS: usize = 100_000;
 
+/// SHA-256 of a presented client id.
+type Key = [u8; 32];
+
+fn key(client_id: &str) -> Key {
+    Sha256::digest(client_id.as_bytes()).into()
+}
+
 #[derive(Debug, Default)]
 pub struct Throttle {
-    failures: Mutex<HashMap<String, VecDeque<i64>>>,
+    failures: Mutex<HashMap<Key, VecDeque<i64>>>,
 }
 
 impl Throttle {
     /// `Some(retry_after_seconds)` while the client id is blocked.
     pub fn blocked(&self, client_id: &str, now: i64) -> Option<i64> {
+        let key = key(client_id);
         let mut table = self.lock();
-        let times = table.get_mut(client_id)?;
+        let times = table.get_mut(&key)?;
         prune(times, now);
         if times.len() >= MAX_FAILURES {
             times.front().map(|oldest| oldest + WINDOW_SECONDS - now)
         } else {
             if times.is_empty() {
-                table.remove(client_id);
+                table.remove(&key);
             }
             None
         }
     }
 
     pub fn record_failure(&self, client_id: &str, now: i64) {
+        let key = key(client_id);
         let mut table = self.lock();
-        if table.len() >= MAX_KEYS && !table.contains_key(client_id) {
+        if table.len() >= MAX_KEYS && !table.contains_key(&key) {
             table.retain(|_, times| {
                 prune(times, now);
                 !times.is_empty()
@@ -45,7 +57,7 @@ impl Throttle {
                 table.clear();
             }
         }
-        let times = table.entry(client_id.to_owned()).or_default();
+        let times = table.entry(key).or_default();
         prune(times, now);
         times.push_back(now);
         if times.len() > MAX_FAILURES {
@@ -53,7 +65,7 @@ impl Throttle {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, VecDeque<i64>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, VecDeque<i64>>> {
         self.failures
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -85,6 +97,22 @@ mod tests {
             throttle.blocked("c", 1_060),
             None,
             "the first failure has left the window"
+        );
+    }
+
+    #[test]
+    fn long_ids_are_throttled_by_digest() {
+        let throttle = Throttle::default();
+        let long = "x".repeat(300_000);
+        let longer = format!("{long}y");
+        for _ in 0..MAX_FAILURES {
+            throttle.record_failure(&long, 1_000);
+        }
+        assert_eq!(throttle.blocked(&long, 1_000), Some(60));
+        assert_eq!(
+            throttle.blocked(&longer, 1_000),
+            None,
+            "another id, however alike"
         );
     }
 }
