@@ -2,10 +2,6 @@
 //! outlive their client, and an expired client is refused everywhere it authenticates.
 //! Every instant comes from the test clock.
 
-#![allow(
-    clippy::expect_used,
-    reason = "helpers outside #[test] fns: a failed step ends the test"
-)]
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -3,10 +3,6 @@
 //!
 //! IP-04 (the authorization endpoint ignores the whitelist) waits for that endpoint.
 
-#![allow(
-    clippy::expect_used,
-    reason = "helpers outside #[test] fns: a failed step ends the test"
-)]
 
 use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};

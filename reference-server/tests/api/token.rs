@@ -3,10 +3,6 @@
 //! roles as scope values (ROLE-02, ROLE-05). The authorization code and refresh grants have
 //! their own module.
 
-#![allow(
-    clippy::expect_used,
-    reason = "helpers outside #[test] fns: a failed step ends the test"
-)]
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
