@@ -57,22 +57,7 @@ impl FormError {
 /// Parses a form body or query string.
 pub fn parse(input: &[u8]) -> Result<Form, FormError> {
     let mut params = BTreeMap::new();
-    for (i, pair) in input.split(|b| *b == b'&').enumerate() {
-        if i >= MAX_PARAMETERS {
-            return Err(FormError::TooMany);
-        }
-        if pair.is_empty() {
-            continue;
-        }
-        let (name, value) = match pair.iter().position(|b| *b == b'=') {
-            Some(at) => (&pair[..at], &pair[at + 1..]),
-            None => (pair, &[][..]),
-        };
-        let name = decode(name)?;
-        let value = decode(value)?;
-        if name.is_empty() || value.is_empty() {
-            continue;
-        }
+    for (name, value) in parse_pairs(input)? {
         if params.insert(name, value).is_some() {
             return Err(FormError::Duplicate);
         }
