@@ -17,7 +17,11 @@ use axum::response::{IntoResponse, Response};
 use crate::auth::{Source, authenticate, credentials};
 use crate::client::Client;
 use crate::error::OAuthError;
-use crate::form::Form;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequest, Request};
+
+use crate::form::{Form, OAuthForm};
 use crate::netaddr::client_addr;
 use crate::state::AppState;
 
@@ -31,6 +35,32 @@ pub(crate) fn no_store_json<T: serde::Serialize>(
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     response
+}
+
+/// A request from a client that proved its secret from an admitted address (IP-02, IP-03,
+/// AMB-08), with its form body: a handler that takes one never sees an unauthenticated caller.
+#[derive(Debug)]
+pub struct AuthenticatedClient {
+    pub client: Client,
+    pub form: Form,
+}
+
+impl FromRequest<AppState> for AuthenticatedClient {
+    type Rejection = OAuthError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0)
+            .ok_or_else(|| OAuthError::internal("the connection's peer address is unknown"))?;
+        let headers = request.headers().clone();
+        let OAuthForm(form) = OAuthForm::from_request(request, state).await?;
+        let credentials = credentials(&headers, &form)?;
+        let addr = client_addr(peer, &headers, &state.config.trusted_proxies);
+        let client = authenticate(state, &credentials, Source::Address(addr)).await?;
+        Ok(Self { client, form })
+    }
 }
 
 /// The request as seen by an endpoint where clients authenticate with their secret.

@@ -1,16 +1,14 @@
 //! `POST /oauth/token` (RFC 6749 §3.2, §4.4, §5).
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
 
-use super::{ClientCall, no_store_json};
+use super::{AuthenticatedClient, no_store_json};
 use crate::client::{Client, GrantType};
 use crate::error::{ErrorCode, OAuthError};
-use crate::form::{Form, OAuthForm};
+use crate::form::Form;
 use crate::state::AppState;
 use crate::tokens::{Issued, grant_scope, issue_client_token, scope_string};
 
@@ -27,17 +25,8 @@ struct TokenResponse<'a> {
 
 pub async fn token(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    OAuthForm(form): OAuthForm,
+    AuthenticatedClient { client, form }: AuthenticatedClient,
 ) -> Result<Response, OAuthError> {
-    let call = ClientCall {
-        state: &state,
-        peer,
-        headers: &headers,
-        form: &form,
-    };
-    let client = call.authenticate().await?;
     let grant_type = form
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;

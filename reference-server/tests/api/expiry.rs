@@ -2,7 +2,6 @@
 //! outlive their client, and an expired client is refused everywhere it authenticates.
 //! Every instant comes from the test clock.
 
-
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -3,7 +3,6 @@
 //!
 //! IP-04 (the authorization endpoint ignores the whitelist) waits for that endpoint.
 
-
 use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};

@@ -3,7 +3,6 @@
 //! roles as scope values (ROLE-02, ROLE-05). The authorization code and refresh grants have
 //! their own module.
 
-
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
