@@ -86,7 +86,7 @@ impl IntoResponse for AdminError {
             ),
             AdminError::Invalid(FieldError { field, message }) => {
                 // RFC 7591 §3.2.2 names these two codes for the same situation at registration.
-                let error = if field.starts_with("redirect_urls") {
+                let error = if field.starts_with("redirect_urls[") {
                     "invalid_redirect_uri"
                 } else {
                     "invalid_client_metadata"
@@ -201,20 +201,26 @@ pub async fn json_body<T: DeserializeOwned>(body: Body) -> Result<T, AdminError>
     }
     let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let inner = e.inner();
+        if matches!(
+            inner.classify(),
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+        ) {
+            return AdminError::invalid("body", "the body is not valid JSON");
+        }
+        // serde names an unknown field only in its message: `unknown field `colour`, expected ...`.
+        let text = inner.to_string();
+        if let Some(rest) = text.strip_prefix("unknown field `") {
+            let field = rest.split('`').next().unwrap_or("body");
+            return AdminError::invalid(field, "unknown field");
+        }
         let path = e.path().to_string();
-        let field = if path == "." { "body".to_owned() } else { path };
-        let message = match e.inner().classify() {
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                "the body is not valid JSON"
-            }
-            _ if e.inner().to_string().starts_with("unknown field") => "unknown field",
-            _ => "wrong type or value",
+        let field = if path == "." || path == "?" {
+            "body".to_owned()
+        } else {
+            path
         };
-        let field = match e.inner().to_string().strip_prefix("unknown field `") {
-            Some(rest) => rest.split('`').next().unwrap_or("body").to_owned(),
-            None => field,
-        };
-        AdminError::Invalid(FieldError::new(field, message))
+        AdminError::Invalid(FieldError::new(field, "wrong type or value"))
     })
 }
 
