@@ -145,8 +145,16 @@ pub fn app(state: AppState) -> Router {
             get(routes::resources::identity),
         );
 
+    let mut metadata = Router::new().route(
+        routes::metadata::WELL_KNOWN,
+        get(routes::metadata::metadata),
+    );
+    if let Some(path) = routes::metadata::path_well_known(&state.issuer) {
+        metadata = metadata.route(&path, get(routes::metadata::metadata));
+    }
+
     Router::new()
-        .route("/.well-known/oauth-authorization-server", get(routes::metadata::metadata))
+        .merge(metadata)
         .route("/healthz", get(|| async { "ok" }))
         .route("/oauth/authorize", get(routes::authorize::authorize))
         .route("/oauth/login", post(routes::authorize::login))

@@ -184,6 +184,16 @@ impl LiveToken {
         self.record.kind == TokenKind::Access
     }
 
+    /// Spring's `authorities` (AMB-21, ROLE-04). A wallet's roles travel as its scope (AMB-20),
+    /// so a wallet token's authorities are its effective scope, not the client's current roles:
+    /// otherwise a role added after issue would show on an existing token (ROLE-03).
+    pub fn authorities(&self) -> &BTreeSet<String> {
+        match self.client.kind {
+            crate::client::ClientKind::Wallet => &self.scope,
+            _ => self.client.authorities(),
+        }
+    }
+
     /// AMB-33: a caller may inspect its own tokens, and a resource server the tokens meant for it.
     pub fn visible_to(&self, caller: &Client) -> bool {
         caller.row_id == self.client.row_id

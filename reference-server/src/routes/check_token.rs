@@ -61,7 +61,7 @@ pub async fn check_token(
             exp: live.record.expires_at,
             scope: &live.scope,
             aud: &live.record.audience,
-            authorities: live.client.authorities(),
+            authorities: live.authorities(),
             user_name: live.record.username.as_deref(),
         },
     ))

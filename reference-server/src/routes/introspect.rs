@@ -80,6 +80,6 @@ fn active<'a>(state: &'a AppState, live: &'a LiveToken) -> Active<'a> {
         username: live.record.username.as_deref(),
         aud: &live.record.audience,
         iss: &state.issuer,
-        authorities: live.client.authorities(),
+        authorities: live.authorities(),
     }
 }

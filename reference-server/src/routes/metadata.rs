@@ -12,6 +12,17 @@ use serde::Serialize;
 use crate::config::Profile;
 use crate::state::AppState;
 
+/// Where RFC 8414 §3.1 puts the metadata of an issuer with a path: the well-known segment goes
+/// between the host and the path (`https://host/t1` → `/.well-known/oauth-authorization-server/t1`).
+/// `None` for an issuer without a path, whose metadata sits at the plain well-known URL (META-02).
+pub fn path_well_known(issuer: &str) -> Option<String> {
+    let url = url::Url::parse(issuer).ok()?;
+    let path = url.path().trim_end_matches('/');
+    (!path.is_empty()).then(|| format!("{WELL_KNOWN}{path}"))
+}
+
+pub const WELL_KNOWN: &str = "/.well-known/oauth-authorization-server";
+
 const AUTH_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
 
 #[derive(Debug, Serialize)]
@@ -64,4 +75,27 @@ pub async fn metadata(State(state): State<AppState>) -> Json<Metadata> {
             .then(|| format!("{issuer}/oauth/check_token")),
         issuer,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meta_02_well_known_url_of_an_issuer_with_a_path() {
+        for (issuer, expected) in [
+            ("http://127.0.0.1:8080", None),
+            ("https://sandbox.example/", None),
+            (
+                "https://sandbox.example/tenant-1",
+                Some("/.well-known/oauth-authorization-server/tenant-1"),
+            ),
+            (
+                "https://sandbox.example/a/b/",
+                Some("/.well-known/oauth-authorization-server/a/b"),
+            ),
+        ] {
+            assert_eq!(path_well_known(issuer).as_deref(), expected, "{issuer}");
+        }
+    }
 }

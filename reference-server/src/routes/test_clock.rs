@@ -2,7 +2,7 @@
 //! clock every expiry reads. Changing it needs the admin change permission.
 //!
 //! - `GET /test/clock` → `{"now": RFC 3339, "unix": seconds, "unix_millis": ms, "frozen": bool}`
-//! - `PUT /test/clock` with `{"now": "2030-06-15T23:59:59Z"}` or `{"unix": 1907799599}` sets and freezes it
+//! - `PUT /test/clock` with `{"now": "2030-06-15T23:59:59Z"}` or `{"unix": 1907798399}` sets and freezes it
 //! - `POST /test/clock/advance` with `{"seconds": 61}` or `{"millis": 500}` moves it forward (or back)
 //! - `DELETE /test/clock` returns to real time
 
