@@ -5,16 +5,14 @@
 //! token is a 400 `invalid_token` rather than `active:false` (CHECK-01 to CHECK-05).
 
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
 
-use super::{ClientCall, no_store_json};
+use super::{AuthenticatedClient, no_store_json};
 use crate::error::{ErrorCode, OAuthError};
-use crate::form::OAuthForm;
 use crate::state::AppState;
 use crate::tokens::live_token;
 
@@ -34,17 +32,11 @@ struct CheckTokenResponse<'a> {
 
 pub async fn check_token(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    OAuthForm(form): OAuthForm,
+    AuthenticatedClient {
+        client: caller,
+        form,
+    }: AuthenticatedClient,
 ) -> Result<Response, OAuthError> {
-    let call = ClientCall {
-        state: &state,
-        peer,
-        headers: &headers,
-        form: &form,
-    };
-    let caller = call.authenticate().await?;
     let token = form
         .get("token")
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;

@@ -62,21 +62,3 @@ impl FromRequest<AppState> for AuthenticatedClient {
         Ok(Self { client, form })
     }
 }
-
-/// The request as seen by an endpoint where clients authenticate with their secret.
-#[derive(Debug)]
-pub(crate) struct ClientCall<'a> {
-    pub state: &'a AppState,
-    pub peer: std::net::SocketAddr,
-    pub headers: &'a axum::http::HeaderMap,
-    pub form: &'a Form,
-}
-
-impl ClientCall<'_> {
-    /// Authenticates the calling client, whitelist included (IP-02, IP-03, AMB-08).
-    pub(crate) async fn authenticate(&self) -> Result<Client, OAuthError> {
-        let credentials = credentials(self.headers, self.form)?;
-        let addr = client_addr(self.peer, self.headers, &self.state.config.trusted_proxies);
-        authenticate(self.state, &credentials, Source::Address(addr)).await
-    }
-}

@@ -4,32 +4,23 @@
 //! gets the same answer as a live one (REVOKE-04, REVOKE-06, AMB-28). Only the token's own
 //! client can revoke it. Revoking a refresh token takes its whole grant with it (REVOKE-03).
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::{ClientCall, no_store_json};
+use super::{AuthenticatedClient, no_store_json};
 use crate::error::OAuthError;
-use crate::form::OAuthForm;
 use crate::secret::Digest;
 use crate::state::AppState;
 use crate::store::TokenKind;
 
 pub async fn revoke(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    OAuthForm(form): OAuthForm,
+    AuthenticatedClient {
+        client: caller,
+        form,
+    }: AuthenticatedClient,
 ) -> Result<Response, OAuthError> {
-    let call = ClientCall {
-        state: &state,
-        peer,
-        headers: &headers,
-        form: &form,
-    };
-    let caller = call.authenticate().await?;
     let token = form
         .get("token")
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
