@@ -638,26 +638,33 @@ fn optional_text(
     Ok(Some(value.to_owned()))
 }
 
-fn ip_whitelist(entries: &[String]) -> Result<Vec<IpNet>, FieldError> {
+/// Parses every entry of a list field, naming the first bad one (`field[i]`), dropping repeats.
+fn parse_list<T: PartialEq>(
+    entries: &[String],
+    field: &str,
+    parse: impl Fn(&str) -> Result<T, &'static str>,
+) -> Result<Vec<T>, FieldError> {
     if entries.len() > MAX_LIST_ENTRIES {
         return Err(FieldError::new(
-            "ip_whitelist",
+            field,
             format!("at most {MAX_LIST_ENTRIES} entries"),
         ));
     }
-    let mut nets: Vec<IpNet> = Vec::with_capacity(entries.len());
+    let mut parsed: Vec<T> = Vec::with_capacity(entries.len());
     for (i, entry) in entries.iter().enumerate() {
-        let net = parse_ip_net(entry).map_err(|_| {
-            FieldError::new(
-                format!("ip_whitelist[{i}]"),
-                "an IPv4 or IPv6 address or CIDR block (no host names, no zone ids)",
-            )
-        })?;
-        if !nets.contains(&net) {
-            nets.push(net);
+        let value = parse(entry).map_err(|why| FieldError::new(format!("{field}[{i}]"), why))?;
+        if !parsed.contains(&value) {
+            parsed.push(value);
         }
     }
-    Ok(nets)
+    Ok(parsed)
+}
+
+fn ip_whitelist(entries: &[String]) -> Result<Vec<IpNet>, FieldError> {
+    parse_list(entries, "ip_whitelist", |entry| {
+        parse_ip_net(entry)
+            .map_err(|_| "an IPv4 or IPv6 address or CIDR block (no host names, no zone ids)")
+    })
 }
 
 fn grants(
@@ -708,21 +715,9 @@ fn redirect_urls(
             "a one_click client needs at least one redirect URL",
         ));
     }
-    if given.len() > MAX_LIST_ENTRIES {
-        return Err(FieldError::new(
-            "redirect_urls",
-            format!("at most {MAX_LIST_ENTRIES} entries"),
-        ));
-    }
-    let mut urls: Vec<String> = Vec::with_capacity(given.len());
-    for (i, raw) in given.iter().enumerate() {
-        let url = validate_registration(raw, profile)
-            .map_err(|why| FieldError::new(format!("redirect_urls[{i}]"), why))?;
-        if !urls.contains(&url) {
-            urls.push(url);
-        }
-    }
-    Ok(urls)
+    parse_list(given, "redirect_urls", |raw| {
+        validate_registration(raw, profile)
+    })
 }
 
 fn resource_ids(

@@ -171,6 +171,18 @@ pub async fn wallet(
     Ok(served(&format!("wallet/{resource}"), &live, &method))
 }
 
+/// A demo resource gated by audience only.
+async fn by_audience(
+    state: &AppState,
+    request: (Method, HeaderMap, Option<String>, Bytes),
+    audience: &str,
+    resource: String,
+) -> Result<Response, BearerError> {
+    let (method, headers, query, body) = request;
+    let live = authorize(state, &headers, query.as_deref(), &body, audience).await?;
+    Ok(served(&resource, &live, &method))
+}
+
 pub async fn backoffice(
     State(state): State<AppState>,
     Path(name): Path<String>,
@@ -179,8 +191,30 @@ pub async fn backoffice(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Result<Response, BearerError> {
-    let live = authorize(&state, &headers, query.as_deref(), &body, BACKOFFICE_API).await?;
-    Ok(served(&format!("backoffice/{name}"), &live, &method))
+    by_audience(
+        &state,
+        (method, headers, query, body),
+        BACKOFFICE_API,
+        format!("backoffice/{name}"),
+    )
+    .await
+}
+
+pub async fn identity(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Result<Response, BearerError> {
+    by_audience(
+        &state,
+        (method, headers, query, body),
+        IDENTITY_API,
+        format!("identity/{name}"),
+    )
+    .await
 }
 
 /// `GET /resources/identity/me`: who is behind an identity_api token. For a user's token, the
@@ -217,16 +251,4 @@ pub async fn identity_me(
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
-}
-
-pub async fn identity(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-    method: Method,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Result<Response, BearerError> {
-    let live = authorize(&state, &headers, query.as_deref(), &body, IDENTITY_API).await?;
-    Ok(served(&format!("identity/{name}"), &live, &method))
 }
