@@ -200,22 +200,33 @@ pub async fn json_body<T: DeserializeOwned>(body: Body) -> Result<T, AdminError>
             .map_err(|_| AdminError::invalid("body", "a JSON object is required"));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." { "body".to_owned() } else { path };
-        let message = match e.inner().classify() {
+        let (message, field) = match e.inner().classify() {
+            // Broken JSON has no field at fault: the path of a half-read body is `?` or a
+            // half-read key, which would name a field that is not there.
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                "the body is not valid JSON"
+                ("the body is not valid JSON", "body".to_owned())
             }
-            _ if e.inner().to_string().starts_with("unknown field") => "unknown field",
-            _ => "wrong type or value",
+            _ if e.inner().to_string().starts_with("unknown field") => ("unknown field", path),
+            _ => ("wrong type or value", path),
+        };
+        let field = if field == "." || field == "?" {
+            "body".to_owned()
+        } else {
+            field
         };
         let field = match e.inner().to_string().strip_prefix("unknown field `") {
             Some(rest) => rest.split('`').next().unwrap_or("body").to_owned(),
             None => field,
         };
         AdminError::Invalid(FieldError::new(field, message))
-    })
+    })?;
+    // `deserialize` stops after the first value; text after it would otherwise be ignored.
+    deserializer
+        .end()
+        .map_err(|_| AdminError::invalid("body", "the body is not valid JSON"))?;
+    Ok(value)
 }
 
 fn rfc3339(unix: i64) -> Option<String> {
