@@ -236,6 +236,8 @@ impl std::fmt::Debug for SpecSecret {
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    /// The field is fine in itself but does not belong to this kind of client.
+    pub misplaced: bool,
 }
 
 impl FieldError {
@@ -243,6 +245,17 @@ impl FieldError {
         Self {
             field: field.into(),
             message: message.into(),
+            misplaced: false,
+        }
+    }
+
+    fn misplaced(field: &str, kind: ClientKind) -> Self {
+        Self {
+            misplaced: true,
+            ..Self::new(
+                field,
+                format!("does not apply to {} clients", kind.as_str()),
+            )
         }
     }
 }
@@ -474,10 +487,7 @@ fn build_client(
         .into_iter()
         .find(|f| !permitted.contains(f))
     {
-        return Err(FieldError::new(
-            field,
-            format!("does not apply to {} clients", kind.as_str()),
-        ));
+        return Err(FieldError::misplaced(field, kind));
     }
     let catalogue = rules.catalogue;
     let (client_id, short_id) = match (kind, existing) {

@@ -84,9 +84,13 @@ impl IntoResponse for AdminError {
                 StatusCode::CONFLICT,
                 json!({"error": "client_id_taken", "error_description": "a client with this id exists already", "field": field}),
             ),
-            AdminError::Invalid(FieldError { field, message }) => {
+            AdminError::Invalid(FieldError {
+                field,
+                message,
+                misplaced,
+            }) => {
                 // RFC 7591 §3.2.2 names these two codes for the same situation at registration.
-                let error = if field.starts_with("redirect_urls[") {
+                let error = if field.starts_with("redirect_urls") && !misplaced {
                     "invalid_redirect_uri"
                 } else {
                     "invalid_client_metadata"
@@ -200,12 +204,13 @@ pub async fn json_body<T: DeserializeOwned>(body: Body) -> Result<T, AdminError>
             .map_err(|_| AdminError::invalid("body", "a JSON object is required"));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let inner = e.inner();
         if matches!(
             inner.classify(),
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof
         ) {
+            // Broken JSON has no field at fault, whatever half-read key the path shows.
             return AdminError::invalid("body", "the body is not valid JSON");
         }
         // serde names an unknown field only in its message: `unknown field `colour`, expected ...`.
@@ -221,7 +226,12 @@ pub async fn json_body<T: DeserializeOwned>(body: Body) -> Result<T, AdminError>
             path
         };
         AdminError::Invalid(FieldError::new(field, "wrong type or value"))
-    })
+    })?;
+    // `deserialize` stops after the first value; text after it would otherwise be ignored.
+    deserializer
+        .end()
+        .map_err(|_| AdminError::invalid("body", "the body is not valid JSON"))?;
+    Ok(value)
 }
 
 fn rfc3339(unix: i64) -> Option<String> {
