@@ -402,3 +402,31 @@ async fn create_bootstrap_admin(state: &AppState, secret: ClientSecret) -> Resul
         .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn sec_bcp_09_non_loopback_addresses_are_refused_without_tls() {
+        for addr in ["0.0.0.0:0", "[::]:0", "192.0.2.1:0"] {
+            let mut config = Config::for_tests();
+            config.addr = addr.parse().unwrap();
+            let refused = start(config, None).await;
+            assert!(
+                matches!(refused, Err(StartError::NotLoopback(_))),
+                "{addr}: {refused:?}"
+            );
+        }
+        let mut config = Config::for_tests();
+        config.addr = "127.0.0.9:0".parse().unwrap();
+        let server = start(config, None)
+            .await
+            .expect("any loopback address is fine");
+        assert!(
+            server.generated_admin_secret.is_some(),
+            "no admin yet: one is created and its secret returned"
+        );
+        server.shutdown().await.unwrap();
+    }
+}
