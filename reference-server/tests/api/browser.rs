@@ -1,6 +1,8 @@
 //! A scripted user agent for the code flow: a cookie jar, redirects never followed, the login
 //! and consent forms filled from the pages the server sends.
 
+#![allow(dead_code)]
+
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
