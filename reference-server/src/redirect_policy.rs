@@ -41,8 +41,12 @@ pub fn strict(request: &str, registrations: &[String]) -> Option<String> {
         let (Some(reg), Some(req)) = (Parts::split(registered), Parts::split(request)) else {
             continue;
         };
+        // Only the port may vary: a fragment would swallow the response parameters and
+        // user-info is never part of a registration (AUTHZ-REDIR-04, SEC-BCP-02).
         if reg.scheme == "http"
             && is_loopback_host(reg.host)
+            && !req.userinfo
+            && !req.fragment
             && req.scheme == reg.scheme
             && req.host == reg.host
             && req.path == reg.path
@@ -499,6 +503,9 @@ mod tests {
             );
         }
         for (registered, request) in [
+            ("http://127.0.0.1/cb", "http://127.0.0.1:51234/cb#x"),
+            ("http://127.0.0.1/cb", "http://127.0.0.1:51234/cb#"),
+            ("http://127.0.0.1/cb", "http://u@127.0.0.1:51234/cb"),
             ("http://127.0.0.1/cb", "http://127.0.0.1:51234/other"),
             ("http://127.0.0.1/cb", "https://127.0.0.1:51234/cb"),
             ("https://m.example/cb", "https://m.example:51234/cb"),

@@ -236,7 +236,13 @@ pub async fn authorize(
         }
     };
     let Some(username) = view.user.clone() else {
-        let return_to = format!("/oauth/authorize?{raw}");
+        // A client may send raw UTF-8 in the query (browsers encode it, curl does not); the
+        // login answer carries this back as a Location, which must be ASCII. Percent-encoding
+        // those bytes keeps every parameter's decoded value the same.
+        let return_to = format!(
+            "/oauth/authorize?{}",
+            percent_encoding::utf8_percent_encode(&raw, percent_encoding::CONTROLS)
+        );
         let response = pages::page(StatusCode::OK, pages::login(&return_to, &view.csrf, false));
         return if new_cookie {
             with_cookie(response, &state, &cookie)
@@ -327,9 +333,13 @@ pub async fn login(
     {
         return forbidden();
     }
-    // Only back into this server's own authorization endpoint: never an open redirect.
+    // Only back into this server's own authorization endpoint: never an open redirect. Our
+    // own form carries visible ASCII only, so anything else is forged and could not become a
+    // Location header: refuse it before the login rather than answer a 303 with nowhere to go.
     let return_to = form.get("return_to").unwrap_or_default();
-    if !(return_to == "/oauth/authorize" || return_to.starts_with("/oauth/authorize?")) {
+    if !(return_to == "/oauth/authorize" || return_to.starts_with("/oauth/authorize?"))
+        || !return_to.bytes().all(|b| b.is_ascii_graphic())
+    {
         return error_page(
             StatusCode::BAD_REQUEST,
             "Invalid request",
