@@ -419,6 +419,9 @@ impl Store for SqliteStore {
                     [row_id],
                 )
                 .map_err(backend)?;
+                // A pending code would otherwise still buy fresh tokens (ADMIN-04).
+                conn.execute("DELETE FROM codes WHERE client_row_id = ?1", [row_id])
+                    .map_err(backend)?;
             }
             Ok(changed > 0)
         })

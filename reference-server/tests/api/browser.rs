@@ -247,3 +247,71 @@ impl TestServer {
             .expect("token request")
     }
 }
+
+/// The redirect URL of the code clients in the grant tests.
+pub const SHOP_CB: &str = "https://shop.example/cb";
+
+/// The token request's half of a code obtained with [`CHALLENGE`]: the same `redirect_uri`
+/// and the Appendix B verifier.
+pub fn exchange(redirect_uri: &str) -> String {
+    format!(
+        "{}&{}",
+        form_encode_pair("redirect_uri", redirect_uri),
+        form_encode_pair("code_verifier", VERIFIER)
+    )
+}
+
+impl TestServer {
+    /// A code for `client_id` (registered on [`SHOP_CB`]) with the S256 challenge of
+    /// Appendix B and these extra authorization parameters.
+    pub async fn s256_code(&self, browser: &Browser, client_id: &str, extra: &str) -> String {
+        let mut params = format!("code_challenge={CHALLENGE}&code_challenge_method=S256");
+        if !extra.is_empty() {
+            params.push('&');
+            params.push_str(extra);
+        }
+        browser.code(&code_query(client_id, SHOP_CB, &params)).await
+    }
+
+    /// The whole flow for `client_id` with `scope` (empty: the default); the token response.
+    pub async fn user_tokens(&self, client_id: &str, secret: &str, scope: &str) -> Value {
+        let browser = Browser::new(self);
+        let extra = if scope.is_empty() {
+            String::new()
+        } else {
+            form_encode_pair("scope", scope)
+        };
+        let code = self.s256_code(&browser, client_id, &extra).await;
+        let response = self
+            .redeem(client_id, secret, &code, &exchange(SHOP_CB))
+            .await;
+        let status = response.status();
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(status, StatusCode::OK, "code exchange: {body}");
+        body
+    }
+
+    /// `token_call` read as JSON.
+    pub async fn introspect_as(&self, client_id: &str, secret: &str, token: &str) -> Value {
+        let response = self
+            .token_call("/oauth/introspect", client_id, secret, token)
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "introspection");
+        response.json().await.expect("json")
+    }
+}
+
+/// The `error` of a 400 token response; panics on any other status.
+pub async fn grant_error(response: Response) -> String {
+    let status = response.status();
+    let body: Value = response.json().await.expect("json error body");
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    body["error"].as_str().expect("error").to_owned()
+}
+
+/// A member of a token response as text.
+pub fn member<'a>(body: &'a Value, name: &str) -> &'a str {
+    body[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {name} in {body}"))
+}
