@@ -2,9 +2,21 @@
 //! `shared/requirements.md`, one check per requirement row, and writes JSON, JUnit, HTML and
 //! Markdown reports.
 //!
-//! Not built yet: the runner and the check catalogue come next. This crate holds only what
-//! the suite's command line will say until then, so nothing here pretends to check anything.
+//! - [`model`]: what a check is (`Check`, `Outcome`, levels, profiles);
+//! - [`target`]: the target file; [`discovery`]: endpoints from metadata;
+//! - [`ctx`]: what a check works with; [`ua`]: the scripted user agent;
+//! - [`http`]: recorded exchanges, redaction, replay lines;
+//! - [`runner`]: concurrency and selection; [`report`]: the four report files;
+//! - [`checks`]: the catalog, one module per group; [`embedded`]: the default target.
 
-/// What `conformance` prints while the suite is not built.
-pub const NOT_YET: &str = "conformance: the check runner is not built yet.\n\
-The reference server it will check is: run `cargo run --release -p reference-server`.";
+pub mod baseline;
+pub mod checks;
+pub mod ctx;
+pub mod discovery;
+pub mod embedded;
+pub mod http;
+pub mod model;
+pub mod report;
+pub mod runner;
+pub mod target;
+pub mod ua;

@@ -1,8 +1,262 @@
-//! `conformance`: not built yet; says so and exits with the usage status.
+//! `conformance`: checks an OAuth 2.0 authorization server (by default the reference server,
+//! started in-process) and writes report.json, junit.xml, report.html and summary.md.
 
+#![allow(clippy::print_stdout)]
+
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
 
-fn main() -> ExitCode {
-    eprintln!("{}", conformance::NOT_YET);
-    ExitCode::from(2)
+use clap::Parser;
+use conformance::checks::{CHECKED_ELSEWHERE, catalog};
+use conformance::ctx::{Run, plain_client};
+use conformance::discovery::{DiscoveryError, Endpoints};
+use conformance::model::Profile;
+use conformance::report::{CheckReport, Report, TargetInfo};
+use conformance::runner::{Selection, run_all, select};
+use conformance::target::Target;
+use conformance::{baseline, embedded};
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Exit statuses (design.md).
+const FAILED: u8 = 1;
+const USAGE: u8 = 2;
+const UNREACHABLE: u8 = 3;
+
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    about = "Checks an OAuth 2.0 authorization server, requirement by requirement."
+)]
+struct Cli {
+    /// Target file (TOML). Without it, the reference server is started in-process and checked
+    /// in the vendor profile, then in the strict one.
+    #[arg(long)]
+    target: Option<PathBuf>,
+    /// The profile to expect; default: the target file's.
+    #[arg(long, value_enum)]
+    profile: Option<Profile>,
+    /// Only checks whose id or requirement matches (glob, case-insensitive; repeat or comma-separate).
+    #[arg(long)]
+    only: Vec<String>,
+    /// List the checks and exit.
+    #[arg(long)]
+    list: bool,
+    /// Seed of the generated cases; a run with the same seed replays them.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Cases per property check.
+    #[arg(long, default_value_t = 64)]
+    cases: u32,
+    /// Where runs write their reports.
+    #[arg(long, default_value = "reports/conformance")]
+    report_dir: PathBuf,
+    /// Wait in real time for expiries when the target has no test clock.
+    #[arg(long)]
+    slow: bool,
+    /// Check ids expected to fail or warn; any other failure, or an expectation that no
+    /// longer happens, fails the run.
+    #[arg(long)]
+    expect: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if cli.list {
+        list();
+        return ExitCode::SUCCESS;
+    }
+    let selection = match Selection::new(&cli.only) {
+        Ok(selection) => selection,
+        Err(message) => return usage(&message),
+    };
+    let expected = match &cli.expect {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => Some(baseline::parse(&text)),
+            Err(e) => return usage(&format!("--expect {}: {e}", path.display())),
+        },
+        None => None,
+    };
+    let seed = cli.seed.unwrap_or_else(rand::random);
+    let mut worst = 0u8;
+    match &cli.target {
+        Some(path) => {
+            let mut target = match Target::load(path) {
+                Ok(target) => target,
+                Err(e) => return usage(&e.to_string()),
+            };
+            if let Some(profile) = cli.profile {
+                target.profile = profile;
+            }
+            match check_target(&cli, target, &selection, seed, expected.as_ref()).await {
+                Ok(code) => worst = worst.max(code),
+                Err(code) => return ExitCode::from(code),
+            }
+        }
+        None => {
+            let profiles = match cli.profile {
+                Some(profile) => vec![profile],
+                None => vec![Profile::Vendor, Profile::Strict],
+            };
+            for profile in profiles {
+                let embedded = match embedded::start_reference(profile).await {
+                    Ok(embedded) => embedded,
+                    Err(message) => {
+                        eprintln!("conformance: {message}");
+                        return ExitCode::from(UNREACHABLE);
+                    }
+                };
+                let result = check_target(
+                    &cli,
+                    embedded.target.clone(),
+                    &selection,
+                    seed,
+                    expected.as_ref(),
+                )
+                .await;
+                let _ = embedded.server.shutdown().await;
+                match result {
+                    Ok(code) => worst = worst.max(code),
+                    Err(code) => return ExitCode::from(code),
+                }
+            }
+        }
+    }
+    ExitCode::from(worst)
+}
+
+fn usage(message: &str) -> ExitCode {
+    eprintln!("conformance: {message}");
+    ExitCode::from(USAGE)
+}
+
+fn list() {
+    for check in catalog() {
+        println!(
+            "{:<28} {:<34} {:<8} {:<6} {}",
+            check.id,
+            check.requirements.join(","),
+            check.level.as_str(),
+            check.profiles.as_str(),
+            check.title
+        );
+    }
+    for row in CHECKED_ELSEWHERE {
+        println!(
+            "{:<28} {:<34} {}",
+            "(not black-box)", row.requirement, row.why
+        );
+    }
+}
+
+/// Runs the selected checks against one target; `Ok(exit status)` or `Err` for usage or
+/// reachability problems.
+async fn check_target(
+    cli: &Cli,
+    target: Target,
+    selection: &Selection,
+    seed: u64,
+    expected: Option<&std::collections::BTreeSet<String>>,
+) -> Result<u8, u8> {
+    let endpoints = match Endpoints::discover(&plain_client(None), &target.issuer).await {
+        Ok(endpoints) => endpoints,
+        Err(e @ DiscoveryError::Unreachable { .. }) => {
+            eprintln!("conformance: {e}");
+            return Err(UNREACHABLE);
+        }
+        Err(e) => {
+            eprintln!("conformance: {e}");
+            return Err(UNREACHABLE);
+        }
+    };
+    let profile = target.profile;
+    let info = TargetInfo {
+        name: target.name.clone(),
+        issuer: target.issuer.clone(),
+        profile: profile.as_str().into(),
+    };
+    let checks = select(&catalog(), profile, selection);
+    let run = Arc::new(Run::new(target, endpoints, profile, cli.slow, seed));
+    let bar = if cli.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(checks.len() as u64)
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{prefix} [{bar:32}] {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(format!("{} ({})", info.name, info.profile));
+    let started_at = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default();
+    let clock = Instant::now();
+    let results = run_all(run, checks, |report: &CheckReport| {
+        bar.inc(1);
+        bar.set_message(report.id.clone());
+    })
+    .await;
+    bar.finish_and_clear();
+    let report = Report::new(info, started_at, clock.elapsed(), seed, results);
+    print_table(&report);
+    match report.write(&cli.report_dir) {
+        Ok(folder) => println!("reports: {}", folder.display()),
+        Err(e) => {
+            eprintln!(
+                "conformance: cannot write reports to {}: {e}",
+                cli.report_dir.display()
+            );
+            return Err(USAGE);
+        }
+    }
+    let mut status = if report.summary.failed > 0 { FAILED } else { 0 };
+    if let Some(expected) = expected {
+        let verdict = baseline::compare(&report, expected);
+        for id in &verdict.unexpected {
+            println!("  unexpected: {id} failed or warned, and the baseline does not expect it");
+        }
+        for id in &verdict.stale {
+            println!("  stale: {id} is expected to fail or warn, and did not");
+        }
+        status = if verdict.holds() { 0 } else { FAILED };
+    }
+    Ok(status)
+}
+
+fn print_table(report: &Report) {
+    let s = &report.summary;
+    println!(
+        "{} ({}): {} passed, {} failed, {} warnings, {} skipped in {:.1} s",
+        report.target.name,
+        report.target.profile,
+        s.passed,
+        s.failed,
+        s.warned,
+        s.skipped,
+        report.duration_ms as f64 / 1000.0
+    );
+    for check in report
+        .checks
+        .iter()
+        .filter(|c| c.outcome == "fail" || c.outcome == "warn")
+    {
+        println!(
+            "  {:<4} {:<28} {:<24} {}",
+            check.outcome.to_uppercase(),
+            check.id,
+            check.requirements.join(","),
+            check.reason.as_deref().unwrap_or("")
+        );
+    }
 }

@@ -1,0 +1,390 @@
+//! Every exchange a check makes, recorded for its transcript with secrets redacted, and a
+//! `curl` line that replays the request.
+
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use reqwest::header::HeaderMap;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::model::{Outcome, fail};
+
+pub const REDACTED: &str = "[redacted]";
+/// Bodies longer than this are cut in transcripts.
+const BODY_LIMIT: usize = 8 * 1024;
+/// Names whose values are credentials, in forms, JSON bodies and query strings.
+const SECRET_NAMES: &[&str] = &[
+    "client_secret",
+    "password",
+    "access_token",
+    "refresh_token",
+    "token",
+    "code",
+    "id_token",
+    "csrf",
+    "ticket",
+];
+
+/// Knows every secret of the run (target file, created clients, issued tokens) and removes
+/// them from anything recorded.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    known: Arc<RwLock<Vec<String>>>,
+}
+
+impl Redactor {
+    pub fn remember(&self, secret: &str) {
+        // Short values would blank out ordinary text.
+        if secret.len() >= 8 {
+            let mut known = self.known.write().unwrap_or_else(PoisonError::into_inner);
+            if !known.iter().any(|k| k == secret) {
+                known.push(secret.to_owned());
+            }
+        }
+    }
+
+    pub fn text(&self, text: &str) -> String {
+        let known = self.known.read().unwrap_or_else(PoisonError::into_inner);
+        let mut out = text.to_owned();
+        for secret in known.iter() {
+            let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+            for form in [secret.as_str(), encoded.as_str()] {
+                if out.contains(form) {
+                    out = out.replace(form, REDACTED);
+                }
+            }
+        }
+        out
+    }
+
+    /// A form body or query string: values of credential names go, then known secrets.
+    pub fn form(&self, text: &str) -> String {
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(text.as_bytes())
+            .map(|(k, v)| {
+                let v = if SECRET_NAMES.contains(&k.as_ref()) {
+                    REDACTED.into()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        if pairs.is_empty() {
+            return self.text(text);
+        }
+        let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &pairs {
+            serializer.append_pair(k, v);
+        }
+        self.text(&serializer.finish().replace("%5Bredacted%5D", REDACTED))
+    }
+
+    pub fn json(&self, value: &Value) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| {
+                        let v = if SECRET_NAMES.contains(&k.as_str()) && v.is_string() {
+                            Value::String(REDACTED.into())
+                        } else {
+                            self.json(v)
+                        };
+                        (k.clone(), v)
+                    })
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.json(v)).collect()),
+            Value::String(s) => Value::String(self.text(s)),
+            other => other.clone(),
+        }
+    }
+
+    /// A body of the given content type.
+    pub fn body(&self, content_type: Option<&str>, body: &str) -> String {
+        let content_type = content_type.unwrap_or("");
+        let redacted = if content_type.contains("json") {
+            match serde_json::from_str::<Value>(body) {
+                Ok(value) => serde_json::to_string_pretty(&self.json(&value)).unwrap_or_default(),
+                Err(_) => self.text(body),
+            }
+        } else if content_type.contains("x-www-form-urlencoded") {
+            self.form(body)
+        } else {
+            self.text(body)
+        };
+        cut(&redacted)
+    }
+
+    pub fn url(&self, url: &str) -> String {
+        match url.split_once('?') {
+            Some((base, query)) => {
+                let (query, fragment) = match query.split_once('#') {
+                    Some((q, f)) => (q, Some(f)),
+                    None => (query, None),
+                };
+                let mut out = format!("{}?{}", self.text(base), self.form(query));
+                if let Some(fragment) = fragment {
+                    out.push('#');
+                    out.push_str(&self.form(fragment));
+                }
+                out
+            }
+            None => self.text(url),
+        }
+    }
+
+    pub fn header(&self, name: &str, value: &str) -> String {
+        match name.to_ascii_lowercase().as_str() {
+            "authorization" => match value.split_once(' ') {
+                Some((scheme, _)) => format!("{scheme} {REDACTED}"),
+                None => REDACTED.into(),
+            },
+            "cookie" | "set-cookie" => match value.split_once('=') {
+                Some((cookie, _)) => format!("{cookie}={REDACTED}"),
+                None => REDACTED.into(),
+            },
+            "location" => self.url(value),
+            _ => self.text(value),
+        }
+    }
+}
+
+fn cut(text: &str) -> String {
+    if text.len() <= BODY_LIMIT {
+        return text.to_owned();
+    }
+    let mut end = BODY_LIMIT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes in all)", &text[..end], text.len())
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    /// The local address the request was sent from, when not the default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RecordedResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Exchange {
+    pub request: RecordedRequest,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<RecordedResponse>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Replays the request; credentials appear as shell variables.
+    pub curl: String,
+}
+
+/// One check's exchanges, in order.
+#[derive(Debug, Clone, Default)]
+pub struct Transcript {
+    exchanges: Arc<Mutex<Vec<Exchange>>>,
+}
+
+impl Transcript {
+    pub fn push(&self, exchange: Exchange) {
+        self.exchanges
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(exchange);
+    }
+
+    pub fn take(&self) -> Vec<Exchange> {
+        std::mem::take(
+            &mut *self
+                .exchanges
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
+    }
+}
+
+/// A response read whole.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The body as JSON, or a failure that says what came instead.
+    pub fn json(&self) -> Result<Value, Outcome> {
+        serde_json::from_str(&self.body).map_err(|_| {
+            fail(
+                "a JSON body",
+                format!("{} {}", self.status, short(&self.body)),
+            )
+        })
+    }
+
+    /// `error` of an RFC 6749 §5.2 body, if any.
+    pub fn error_code(&self) -> Option<String> {
+        serde_json::from_str::<Value>(&self.body)
+            .ok()
+            .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
+    }
+
+    /// `status` plus the `error` member, for failure messages.
+    pub fn summary(&self) -> String {
+        match self.error_code() {
+            Some(error) => format!("{} {error}", self.status),
+            None => format!("{} {}", self.status, short(&self.body)),
+        }
+    }
+}
+
+/// The first line of a body, shortened, for messages.
+pub fn short(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    if line.chars().count() > 120 {
+        format!("{}…", line.chars().take(120).collect::<String>())
+    } else {
+        line.to_owned()
+    }
+}
+
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+/// `curl` for a recorded (already redacted) request. A Basic header becomes `-u` with the
+/// client id and `$CLIENT_SECRET`; a bearer token becomes `$TOKEN`.
+pub fn curl_line(request: &RecordedRequest, basic_user: Option<&str>) -> String {
+    let mut parts = vec!["curl -i".to_owned()];
+    if let Some(source) = &request.source {
+        parts.push(format!("--interface {source}"));
+    }
+    if request.method != "GET" || !request.body.is_empty() {
+        parts.push(format!("-X {}", request.method));
+    }
+    parts.push(shell_quote(&request.url));
+    for (name, value) in &request.headers {
+        if name.eq_ignore_ascii_case("authorization") {
+            match (value.split_once(' '), basic_user) {
+                (Some((scheme, _)), Some(user)) if scheme.eq_ignore_ascii_case("basic") => {
+                    parts.push(format!(
+                        "-u \"{}:$CLIENT_SECRET\"",
+                        user.replace('"', "\\\"")
+                    ));
+                }
+                (Some((scheme, _)), _) => {
+                    parts.push(format!("-H \"authorization: {scheme} $TOKEN\""));
+                }
+                _ => {}
+            }
+            continue;
+        }
+        parts.push(format!("-H {}", shell_quote(&format!("{name}: {value}"))));
+    }
+    if !request.body.is_empty() {
+        parts.push(format!("--data-raw {}", shell_quote(&request.body)));
+    }
+    parts.join(" ")
+}
+
+/// The user name of a Basic header (`client_id`, form-decoded as RFC 6749 §2.3.1 says).
+pub fn basic_user(value: &str) -> Option<String> {
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = STANDARD.decode(encoded.trim()).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let user = text.split_once(':').map_or(text.as_str(), |(u, _)| u);
+    Some(
+        url::form_urlencoded::parse(format!("u={user}").as_bytes())
+            .next()
+            .map_or_else(|| user.to_owned(), |(_, v)| v.into_owned()),
+    )
+}
+
+pub fn header_pairs(headers: &HeaderMap, redactor: &Redactor) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let value = String::from_utf8_lossy(value.as_bytes());
+            (
+                name.as_str().to_owned(),
+                redactor.header(name.as_str(), &value),
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms_json_headers_and_known_values_are_redacted() {
+        let redactor = Redactor::default();
+        redactor.remember("s3cret-value-123");
+
+        assert_eq!(
+            redactor.form("grant_type=client_credentials&client_secret=abc&scope=a+b"),
+            "grant_type=client_credentials&client_secret=[redacted]&scope=a+b"
+        );
+        assert_eq!(
+            redactor.json(&serde_json::json!({"access_token": "t", "note": "s3cret-value-123 x"})),
+            serde_json::json!({"access_token": REDACTED, "note": "[redacted] x"})
+        );
+        assert_eq!(
+            redactor.header("Authorization", "Basic YWJjOmRlZg=="),
+            "Basic [redacted]"
+        );
+        assert_eq!(
+            redactor.url("https://c.example/cb?code=xyz&state=s1"),
+            "https://c.example/cb?code=[redacted]&state=s1"
+        );
+        assert_eq!(redactor.text("a%2Fb s3cret-value-123"), "a%2Fb [redacted]");
+    }
+
+    #[test]
+    fn curl_lines_put_credentials_in_variables() {
+        let request = RecordedRequest {
+            method: "POST".into(),
+            url: "http://127.0.0.1:8080/oauth/token".into(),
+            headers: vec![
+                ("authorization".into(), "Basic [redacted]".into()),
+                (
+                    "content-type".into(),
+                    "application/x-www-form-urlencoded".into(),
+                ),
+            ],
+            body: "grant_type=client_credentials".into(),
+            source: Some("127.0.0.2".into()),
+        };
+
+        assert_eq!(
+            curl_line(&request, Some("cc-client")),
+            "curl -i --interface 127.0.0.2 -X POST 'http://127.0.0.1:8080/oauth/token' \
+             -u \"cc-client:$CLIENT_SECRET\" -H 'content-type: application/x-www-form-urlencoded' \
+             --data-raw 'grant_type=client_credentials'"
+        );
+        assert_eq!(
+            basic_user("Basic Y2MtY2xpZW50OnNlY3JldA==").as_deref(),
+            Some("cc-client")
+        );
+    }
+}

@@ -1,0 +1,59 @@
+//! `summary.md`: short enough for a pull-request comment.
+
+use std::fmt::Write;
+
+use super::Report;
+
+/// Failures first, then warnings; passes are only counted.
+pub fn render(report: &Report) -> String {
+    let s = &report.summary;
+    let verdict = if s.failed == 0 {
+        "✅ no failures"
+    } else {
+        "❌ failures"
+    };
+    let mut out = format!(
+        "## Conformance: {} ({} profile)\n\n{verdict} · {} passed · {} failed · {} warnings · {} skipped · {:.1} s\n",
+        report.target.name,
+        report.target.profile,
+        s.passed,
+        s.failed,
+        s.warned,
+        s.skipped,
+        report.duration_ms as f64 / 1000.0
+    );
+    for (outcome, heading) in [("fail", "Failures"), ("warn", "Warnings")] {
+        let rows: Vec<_> = report
+            .checks
+            .iter()
+            .filter(|c| c.outcome == outcome)
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = write!(
+            out,
+            "\n### {heading}\n\n| check | rows | expected | actual |\n| --- | --- | --- | --- |\n"
+        );
+        for check in rows {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} | {} |",
+                check.id,
+                check.requirements.join(", "),
+                cell(check.expected.as_deref().unwrap_or("")),
+                cell(check.actual.as_deref().unwrap_or(""))
+            );
+        }
+    }
+    let _ = write!(
+        out,
+        "\n<sub>{} {} · seed {} · started {}</sub>\n",
+        report.tool.name, report.tool.version, report.seed, report.started_at
+    );
+    out
+}
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}

@@ -1,0 +1,107 @@
+//! Runs the selected checks: concurrently where they share no state, one at a time where they
+//! move the target's clock.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::StreamExt;
+use futures_util::stream;
+
+use crate::ctx::{Ctx, Run};
+use crate::model::{Check, Need, Outcome, Profile};
+use crate::report::CheckReport;
+
+/// Checks that run at once.
+const CONCURRENCY: usize = 16;
+
+/// `--only` patterns: a check runs when its id or one of its rows matches any of them.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    patterns: Vec<glob::Pattern>,
+}
+
+impl Selection {
+    pub fn new(globs: &[String]) -> Result<Self, String> {
+        let patterns = globs
+            .iter()
+            .flat_map(|g| g.split(','))
+            .filter(|g| !g.trim().is_empty())
+            .map(|g| {
+                glob::Pattern::new(&g.trim().to_ascii_lowercase())
+                    .map_err(|e| format!("--only {g}: {e}"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self { patterns })
+    }
+
+    pub fn includes(&self, check: &Check) -> bool {
+        self.patterns.is_empty()
+            || self.patterns.iter().any(|p| {
+                p.matches(check.id)
+                    || check
+                        .requirements
+                        .iter()
+                        .any(|r| p.matches(&r.to_ascii_lowercase()))
+            })
+    }
+}
+
+/// The checks of `catalog` that apply to `profile` and the selection, in catalog order.
+pub fn select(catalog: &[Check], profile: Profile, selection: &Selection) -> Vec<Check> {
+    catalog
+        .iter()
+        .filter(|c| c.profiles.includes(profile) && selection.includes(c))
+        .cloned()
+        .collect()
+}
+
+/// Runs one check and turns its result into a report entry.
+pub async fn run_one(run: Arc<Run>, check: Check) -> CheckReport {
+    let ctx = Ctx::new(run.clone());
+    let started = Instant::now();
+    let result = (check.run)(ctx.clone()).await;
+    if check.needs.contains(&Need::Clock) {
+        ctx.release_clock().await;
+    }
+    ctx.clean_up().await;
+    let outcome = match result {
+        Ok(()) => Outcome::Pass,
+        // A broken SHOULD, or a DECISION against another server, is a warning (a deviation).
+        Err(Outcome::Fail { expected, actual }) if !check.level.fails(run.target.reference) => {
+            Outcome::Warn { expected, actual }
+        }
+        Err(other) => other,
+    };
+    CheckReport::new(&check, outcome, started.elapsed(), ctx.transcript.take())
+}
+
+/// Runs `checks`; `progress` is told after each one. Results come back in catalog order.
+pub async fn run_all(
+    run: Arc<Run>,
+    checks: Vec<Check>,
+    progress: impl Fn(&CheckReport),
+) -> Vec<CheckReport> {
+    let (exclusive, shared): (Vec<_>, Vec<_>) = checks
+        .into_iter()
+        .enumerate()
+        .partition(|(_, c)| c.needs.contains(&Need::Clock));
+    let mut results: Vec<(usize, CheckReport)> = Vec::new();
+    let mut concurrent = stream::iter(shared)
+        .map(|(i, check)| {
+            let run = run.clone();
+            async move { (i, run_one(run, check).await) }
+        })
+        .buffer_unordered(CONCURRENCY);
+    while let Some((i, report)) = concurrent.next().await {
+        progress(&report);
+        results.push((i, report));
+    }
+    // The clock is the target's, not the check's: one at a time.
+    for (i, check) in exclusive {
+        let report = run_one(run.clone(), check).await;
+        progress(&report);
+        results.push((i, report));
+    }
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}

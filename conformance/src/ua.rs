@@ -1,0 +1,273 @@
+//! The scripted user agent: a cookie jar, same-origin redirects only, the login form filled
+//! and consent approved, stopping at the first `Location` that leaves the server. It never
+//! follows a redirect to a client's URL.
+
+use scraper::{Html, Selector};
+use url::Url;
+
+use crate::ctx::Ctx;
+use crate::http::Reply;
+use crate::model::{Outcome, fail, skip};
+use crate::target::LoginKind;
+
+/// Same-origin steps before the agent gives up.
+const MAX_STEPS: usize = 12;
+
+/// Where an authorization request ended.
+#[derive(Debug, Clone)]
+pub enum Landing {
+    /// A redirect that leaves the server: the client's redirect URI with code or error.
+    Redirect(String),
+    /// The server's own page (an error page, or a form the agent could not fill).
+    Page {
+        status: u16,
+        url: String,
+        body: String,
+    },
+}
+
+impl Landing {
+    /// The redirect's URL, or a failure that says where the flow stopped instead.
+    pub fn location(&self) -> Result<&str, Outcome> {
+        match self {
+            Self::Redirect(location) => Ok(location),
+            Self::Page { status, url, .. } => Err(fail(
+                "a redirect back to the client",
+                format!("the server's own page ({status}) at {url}"),
+            )),
+        }
+    }
+
+    pub fn param(&self, name: &str) -> Option<String> {
+        match self {
+            Self::Redirect(location) => query_param(location, name),
+            Self::Page { .. } => None,
+        }
+    }
+}
+
+/// A query parameter of a URL (or its fragment, for misbehaving servers), form-decoded.
+pub fn query_param(url: &str, name: &str) -> Option<String> {
+    let url = Url::parse(url).ok()?;
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Deny,
+}
+
+/// One browser session.
+#[derive(Debug, Clone)]
+pub struct UserAgent {
+    ctx: Ctx,
+    http: reqwest::Client,
+    origin: String,
+}
+
+impl UserAgent {
+    pub fn new(ctx: &Ctx) -> Self {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .unwrap_or_default();
+        let origin = Url::parse(&ctx.run.target.issuer)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default();
+        Self {
+            ctx: ctx.clone(),
+            http,
+            origin,
+        }
+    }
+
+    fn same_origin(&self, url: &Url) -> bool {
+        url.origin().ascii_serialization() == self.origin
+    }
+
+    /// `GET {authorization_endpoint}?{query}` and what follows, approving consent.
+    pub async fn authorize(&self, query: &str) -> Result<Landing, Outcome> {
+        self.authorize_deciding(query, Decision::Approve).await
+    }
+
+    pub async fn authorize_deciding(
+        &self,
+        query: &str,
+        decision: Decision,
+    ) -> Result<Landing, Outcome> {
+        let endpoint = self.ctx.endpoint("authorization")?;
+        let separator = if endpoint.contains('?') { '&' } else { '?' };
+        let first = format!("{endpoint}{separator}{query}");
+        self.walk(&first, decision).await
+    }
+
+    /// Only the first answer of the authorization endpoint, nothing followed.
+    pub async fn authorize_once(&self, query: &str) -> Result<Reply, Outcome> {
+        let endpoint = self.ctx.endpoint("authorization")?;
+        self.ctx
+            .send(self.http.get(format!("{endpoint}?{query}")))
+            .await
+    }
+
+    async fn walk(&self, start: &str, decision: Decision) -> Result<Landing, Outcome> {
+        let mut url = Url::parse(start).map_err(|e| fail("a valid authorization URL", e))?;
+        let mut reply = self.ctx.send(self.http.get(url.clone())).await?;
+        for _ in 0..MAX_STEPS {
+            if (300..400).contains(&reply.status) {
+                let Some(location) = reply.header("location") else {
+                    return Err(fail(
+                        "a Location with the redirect",
+                        format!("{} without one", reply.status),
+                    ));
+                };
+                let next = url
+                    .join(location)
+                    .map_err(|e| fail("a valid Location", e))?;
+                if !self.same_origin(&next) {
+                    return Ok(Landing::Redirect(next.to_string()));
+                }
+                url = next;
+                reply = self.ctx.send(self.http.get(url.clone())).await?;
+                continue;
+            }
+            let Some(form) = fill_form(&reply.body, &url, self, decision)? else {
+                return Ok(Landing::Page {
+                    status: reply.status,
+                    url: self.ctx.run.redactor.url(url.as_str()),
+                    body: reply.body,
+                });
+            };
+            if !self.same_origin(&form.action) {
+                return Err(fail(
+                    "a form that posts to the server itself",
+                    format!(
+                        "a form posting to {}",
+                        form.action.origin().ascii_serialization()
+                    ),
+                ));
+            }
+            let body = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(form.fields.iter())
+                .finish();
+            let request = self
+                .http
+                .post(form.action.clone())
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body);
+            url = form.action;
+            reply = self.ctx.send(request).await?;
+        }
+        Err(fail(
+            format!("the flow to leave the server within {MAX_STEPS} steps"),
+            "it did not",
+        ))
+    }
+}
+
+struct FilledForm {
+    action: Url,
+    fields: Vec<(String, String)>,
+}
+
+/// Reads the page's first form: a login form (a password field) gets the target's
+/// credentials; any other form is taken as consent and answered with `decision`.
+fn fill_form(
+    html: &str,
+    page: &Url,
+    ua: &UserAgent,
+    decision: Decision,
+) -> Result<Option<FilledForm>, Outcome> {
+    let document = Html::parse_document(html);
+    let (Ok(forms), Ok(inputs), Ok(buttons)) = (
+        Selector::parse("form"),
+        Selector::parse("input"),
+        Selector::parse("button, input[type=submit]"),
+    ) else {
+        return Ok(None);
+    };
+    let Some(form) = document.select(&forms).next() else {
+        return Ok(None);
+    };
+    let action = form.value().attr("action").unwrap_or("");
+    let Ok(action) = page.join(action) else {
+        return Ok(None);
+    };
+    let mut fields = Vec::new();
+    let mut is_login = false;
+    for input in form.select(&inputs) {
+        let element = input.value();
+        let Some(name) = element.attr("name") else {
+            continue;
+        };
+        let kind = element.attr("type").unwrap_or("text").to_ascii_lowercase();
+        let value = element.attr("value").unwrap_or("").to_owned();
+        match kind.as_str() {
+            "hidden" => fields.push((name.to_owned(), value)),
+            "password" => {
+                is_login = true;
+                fields.push((name.to_owned(), login_password(ua)?));
+            }
+            "text" | "email" => fields.push((name.to_owned(), login_username(ua)?)),
+            "checkbox" if element.attr("checked").is_some() => {
+                fields.push((name.to_owned(), value))
+            }
+            _ => {}
+        }
+    }
+    if !is_login {
+        // Consent: the button that says what we decide, or the first one.
+        let wanted: &[&str] = match decision {
+            Decision::Approve => &["approve", "allow", "accept", "yes", "continue", "confirm"],
+            Decision::Deny => &["deny", "reject", "cancel", "no", "abort"],
+        };
+        let submits: Vec<_> = form.select(&buttons).collect();
+        let chosen = submits
+            .iter()
+            .find(|b| {
+                let value = b.value().attr("value").unwrap_or("").to_ascii_lowercase();
+                let text = b.text().collect::<String>().to_ascii_lowercase();
+                wanted.iter().any(|w| value.contains(w) || text.contains(w))
+            })
+            .or_else(|| {
+                (decision == Decision::Approve)
+                    .then(|| submits.first())
+                    .flatten()
+            });
+        let Some(chosen) = chosen else {
+            return Ok(None);
+        };
+        if let (Some(name), value) = (chosen.value().attr("name"), chosen.value().attr("value")) {
+            fields.push((name.to_owned(), value.unwrap_or("").to_owned()));
+        }
+    }
+    Ok(Some(FilledForm { action, fields }))
+}
+
+fn login_username(ua: &UserAgent) -> Result<String, Outcome> {
+    let login = ua.ctx.run.target.login.as_ref();
+    match login {
+        Some(login) if login.kind == LoginKind::Form => login
+            .username
+            .clone()
+            .ok_or_else(|| skip("the target file gives no login username")),
+        _ => Err(skip(
+            "the server shows a login form, and the target file's [login] is not kind = \"form\"",
+        )),
+    }
+}
+
+fn login_password(ua: &UserAgent) -> Result<String, Outcome> {
+    ua.ctx
+        .run
+        .target
+        .login
+        .as_ref()
+        .and_then(|l| l.password.as_ref())
+        .map(|p| p.expose().to_owned())
+        .ok_or_else(|| skip("the target file gives no login password"))
+}
