@@ -1,7 +1,344 @@
-//! EXP: checks of this group of requirements.md.
+//! EXP: wallet client expiry (seed 002; AMB-12 to AMB-16). Every instant comes from the
+//! target's test clock.
 
-use crate::model::Check;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::flow::{access_token, client_view, resource_server, unique, wallet};
+use crate::check;
+use crate::ctx::{ClientCreds, Ctx};
+use crate::http::Reply;
+use crate::model::{Check, CheckResult, Outcome, deviate, ensure, fail};
+use crate::target::Secret;
+
+const EXPIRY_DATE: &str = "2030-06-15";
+const BEFORE: &str = "2030-06-01T00:00:00Z";
+const LAST_SECOND: &str = "2030-06-15T23:59:59Z";
+const HALF_HOUR_LEFT: &str = "2030-06-15T23:30:00Z";
+const CUT_OFF: &str = "2030-06-16T00:00:00Z";
 
 pub(super) fn checks() -> Vec<Check> {
-    Vec::new()
+    vec![
+        check!(
+            "exp-01a",
+            ["EXP-01"],
+            Vendor,
+            VendorOnly,
+            [Admin, Clock],
+            "a wallet created without an expiry date expires on the same day one year later (UTC)",
+            exp_01a
+        ),
+        check!(
+            "exp-01b",
+            ["EXP-01"],
+            Decision,
+            VendorOnly,
+            [Admin, Clock],
+            "created on 29 February, a wallet expires on 28 February; today is accepted, yesterday refused",
+            exp_01b
+        ),
+        check!(
+            "exp-02",
+            ["EXP-02"],
+            Vendor,
+            VendorOnly,
+            [Admin, Clock],
+            "the expiry date is inclusive in UTC: 23:59:59 works, midnight after gives 401 invalid_client",
+            exp_02
+        ),
+        check!(
+            "exp-03",
+            ["EXP-03"],
+            Decision,
+            VendorOnly,
+            [Admin, Clock],
+            "tokens never outlive their client: expires_in is capped, and after the cut-off introspection and check_token refuse them",
+            exp_03
+        ),
+        check!(
+            "exp-04",
+            ["EXP-04"],
+            Decision,
+            VendorOnly,
+            [Admin, Clock],
+            "an expired client is refused as a caller at introspection, check_token and revocation",
+            exp_04
+        ),
+        check!(
+            "exp-05",
+            ["EXP-05"],
+            Vendor,
+            VendorOnly,
+            [Admin, Clock],
+            "the listing shows expiry_date, the cut-off expires_at, and expired:true once it has passed",
+            exp_05
+        ),
+    ]
+}
+
+/// Creates a wallet through the admin API and returns the raw answer.
+async fn create_raw(ctx: &Ctx, body: Value) -> Result<Reply, Outcome> {
+    let reply = ctx
+        .send(ctx.admin(Method::POST, "/admin/clients")?.json(&body))
+        .await?;
+    if reply.status == 201 {
+        // Only the answer matters: the client goes at once.
+        if let Ok(view) = reply.json() {
+            if let Some(id) = view.get("client_id").and_then(Value::as_str) {
+                let path = format!("/admin/clients/{}", crate::ctx::url_path_segment(id));
+                let _ = ctx.send(ctx.admin(Method::DELETE, &path)?).await;
+            }
+        }
+    }
+    Ok(reply)
+}
+
+/// A wallet created at [`BEFORE`] that expires on [`EXPIRY_DATE`].
+async fn expiring_wallet(ctx: &Ctx) -> Result<ClientCreds, Outcome> {
+    ctx.set_clock(BEFORE).await?;
+    wallet(ctx, &["accounts:view"], json!({"expiry_date": EXPIRY_DATE})).await
+}
+
+fn with_secret(client: &ClientCreds, secret: &str) -> ClientCreds {
+    let mut other = client.clone();
+    other.secret = Secret::new(secret);
+    other
+}
+
+/// 401 invalid_client; the description tells an expired client only to whoever knew the secret.
+fn expect_refused(what: &str, reply: &Reply, right_secret: bool) -> CheckResult {
+    ensure(
+        reply.status == 401 && reply.error_code().as_deref() == Some("invalid_client"),
+        format!("{what}: 401 invalid_client"),
+        reply.summary(),
+    )?;
+    let description = reply
+        .json()
+        .ok()
+        .and_then(|b| {
+            b.get("error_description")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    let says_expired = description.to_ascii_lowercase().contains("expired");
+    if says_expired != right_secret {
+        return Err(deviate(
+            format!(
+                "{what}: \"client expired\" {}",
+                if right_secret {
+                    "with the right secret"
+                } else {
+                    "never with a wrong secret"
+                }
+            ),
+            format!("error_description {description:?}"),
+        ));
+    }
+    Ok(())
+}
+
+async fn exp_01a(ctx: Ctx) -> CheckResult {
+    for (now, date) in [
+        ("2030-06-15T12:00:00Z", "2031-06-15"),
+        ("2030-12-31T23:59:59Z", "2031-12-31"),
+        ("2030-01-01T00:00:00Z", "2031-01-01"),
+    ] {
+        ctx.set_clock(now).await?;
+        let reply = create_raw(&ctx, json!({"kind": "wallet", "id": unique("y")})).await?;
+        ensure(
+            reply.status == 201,
+            format!("201 creating a wallet at {now}"),
+            reply.summary(),
+        )?;
+        let view = reply.json()?;
+        ensure(
+            view["expiry_date"] == date,
+            format!("created at {now}: expiry_date {date}"),
+            &view["expiry_date"],
+        )?;
+    }
+    Ok(())
+}
+
+async fn exp_01b(ctx: Ctx) -> CheckResult {
+    ctx.set_clock("2028-02-29T12:00:00Z").await?;
+    let leap = create_raw(&ctx, json!({"kind": "wallet", "id": unique("leap")})).await?;
+    ensure(
+        leap.status == 201,
+        "201 creating a wallet on 29 February",
+        leap.summary(),
+    )?;
+    let view = leap.json()?;
+    ensure(
+        view["expiry_date"] == "2029-02-28",
+        "created 2028-02-29: expiry_date 2029-02-28",
+        &view["expiry_date"],
+    )?;
+
+    for now in ["2030-06-15T00:00:00Z", "2030-06-15T23:59:59Z"] {
+        ctx.set_clock(now).await?;
+        let today = create_raw(
+            &ctx,
+            json!({"kind": "wallet", "id": unique("today"), "expiry_date": "2030-06-15"}),
+        )
+        .await?;
+        ensure(
+            today.status == 201,
+            format!("today's date accepted at {now}"),
+            today.summary(),
+        )?;
+        let yesterday = create_raw(
+            &ctx,
+            json!({"kind": "wallet", "id": unique("past"), "expiry_date": "2030-06-14"}),
+        )
+        .await?;
+        ensure(
+            yesterday.status == 400,
+            format!("yesterday's date refused with 400 at {now}"),
+            yesterday.summary(),
+        )?;
+    }
+    Ok(())
+}
+
+async fn exp_02(ctx: Ctx) -> CheckResult {
+    let client = expiring_wallet(&ctx).await?;
+
+    ctx.set_clock(LAST_SECOND).await?;
+    let last_second = ctx.client_credentials(&client).await?;
+    ensure(
+        last_second.status == 200,
+        format!("200 at {LAST_SECOND}"),
+        last_second.summary(),
+    )?;
+
+    ctx.set_clock(CUT_OFF).await?;
+    let right = ctx.client_credentials(&client).await?;
+    let wrong = ctx
+        .client_credentials(&with_secret(&client, "wrong-secret-value"))
+        .await?;
+    ensure(
+        right.status == 401 && right.error_code().as_deref() == Some("invalid_client"),
+        format!("401 invalid_client at {CUT_OFF}"),
+        right.summary(),
+    )?;
+    expect_refused("right secret after the cut-off", &right, true)?;
+    expect_refused("wrong secret after the cut-off", &wrong, false)
+}
+
+async fn exp_03(ctx: Ctx) -> CheckResult {
+    let client = expiring_wallet(&ctx).await?;
+    let rs = resource_server(&ctx, &["wallet_api"]).await?;
+
+    ctx.set_clock(HALF_HOUR_LEFT).await?;
+    let reply = ctx.client_credentials(&client).await?;
+    ensure(
+        reply.status == 200,
+        format!("200 at {HALF_HOUR_LEFT}"),
+        reply.summary(),
+    )?;
+    let issued = reply.json()?;
+    let token = access_token(&issued)?;
+    let expires_in = issued
+        .get("expires_in")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| fail("a numeric expires_in", &issued))?;
+    ensure(
+        expires_in <= 1800,
+        "expires_in ≤ 1800, 30 minutes before the cut-off",
+        expires_in,
+    )?;
+    let alive = ctx.introspect(&rs, &token).await?;
+    ensure(alive["active"] == true, "active before the cut-off", &alive)?;
+
+    ctx.set_clock(CUT_OFF).await?;
+    let after = ctx.introspect(&rs, &token).await?;
+    ensure(
+        after == json!({"active": false}),
+        "{\"active\":false} after the cut-off",
+        &after,
+    )?;
+    let checked = ctx.token_call("check_token", &rs, &token).await?;
+    ensure(
+        checked.status == 400 && checked.error_code().as_deref() == Some("invalid_token"),
+        "check_token after the cut-off: 400 invalid_token",
+        checked.summary(),
+    )
+}
+
+async fn exp_04(ctx: Ctx) -> CheckResult {
+    let client = expiring_wallet(&ctx).await?;
+    ctx.set_clock(LAST_SECOND).await?;
+    let token = ctx.access_token(&client).await?;
+
+    ctx.set_clock(CUT_OFF).await?;
+    let wrong = with_secret(&client, "wrong-secret-value");
+    for endpoint in ["introspection", "check_token", "revocation"] {
+        let right = ctx.token_call(endpoint, &client, &token).await?;
+        ensure(
+            right.status == 401 && right.error_code().as_deref() == Some("invalid_client"),
+            format!("{endpoint}: 401 invalid_client for an expired caller"),
+            right.summary(),
+        )?;
+        let refused = ctx.token_call(endpoint, &wrong, &token).await?;
+        expect_refused(&format!("{endpoint}, right secret"), &right, true)?;
+        expect_refused(&format!("{endpoint}, wrong secret"), &refused, false)?;
+    }
+    // Back before the cut-off, the refused revocation must have left the token alive.
+    ctx.set_clock(LAST_SECOND).await?;
+    let view = ctx.introspect(&client, &token).await?;
+    ensure(
+        view["active"] == true,
+        "the refused revocation revoked nothing",
+        &view,
+    )
+}
+
+async fn exp_05(ctx: Ctx) -> CheckResult {
+    ctx.set_clock("2030-06-15T12:00:00Z").await?;
+    let client = wallet(&ctx, &[], json!({"expiry_date": EXPIRY_DATE})).await?;
+    for (now, expired) in [
+        ("2030-06-15T12:00:00Z", false),
+        ("2030-06-15T23:59:59Z", false),
+        (CUT_OFF, true),
+        ("2031-01-01T00:00:00Z", true),
+    ] {
+        ctx.set_clock(now).await?;
+        let listing = ctx.send(ctx.admin(Method::GET, "/admin/clients")?).await?;
+        ensure(
+            listing.status == 200,
+            "200 from the listing",
+            listing.summary(),
+        )?;
+        let listing = listing.json()?;
+        let shown = listing
+            .get("clients")
+            .and_then(Value::as_array)
+            .and_then(|all| all.iter().find(|c| c["client_id"] == client.id.as_str()))
+            .cloned()
+            .ok_or_else(|| fail(format!("{} in the listing", client.id), "absent"))?;
+        ensure(
+            shown["expiry_date"] == EXPIRY_DATE,
+            format!("at {now}: expiry_date {EXPIRY_DATE}"),
+            &shown,
+        )?;
+        ensure(
+            shown["expires_at"] == CUT_OFF,
+            format!("at {now}: expires_at {CUT_OFF}"),
+            &shown,
+        )?;
+        ensure(
+            shown["expired"] == expired,
+            format!("at {now}: expired {expired} in the listing"),
+            &shown,
+        )?;
+        let single = client_view(&ctx, &client.id).await?;
+        ensure(
+            single["expired"] == expired,
+            format!("at {now}: expired {expired} from GET"),
+            &single,
+        )?;
+    }
+    Ok(())
 }

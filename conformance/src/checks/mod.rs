@@ -10,6 +10,7 @@ mod bearer;
 mod check_token;
 mod elsewhere;
 mod exp;
+mod flow;
 mod introspect;
 mod ip;
 mod meta;
