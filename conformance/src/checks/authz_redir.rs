@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::code_flow::{
-    code_of, code_query, error_page, fresh_error_page, logged_in, s256, strict,
+    code_of, code_query, error_page, fresh_error_page, logged_in, outline, s256, strict,
 };
 use crate::check;
 use crate::ctx::{CLIENT_CB, CLIENT_CB2, Ctx, form_pair};
@@ -259,7 +259,7 @@ async fn redir_05(ctx: Ctx) -> CheckResult {
         ensure(
             reply.status == 400,
             format!("{case}: a 400 error page"),
-            reply.summary(),
+            outline(&reply),
         )?;
         let content_type = reply
             .header("content-type")

@@ -7,7 +7,8 @@ use serde_json::json;
 
 use super::code_flow::{
     Browser, StateBack, Stop, code_of, code_query, error_page, error_redirect, exchange, join,
-    logged_in, ok_body, read_form, redact_url, redeem, s256, s256_query, scope_set, strict,
+    logged_in, ok_body, outline, read_form, redact_url, redeem, s256, s256_query, scope_set,
+    strict,
 };
 use crate::check;
 use crate::ctx::{CLIENT_CB, ClientCreds, Ctx, form_pair};
@@ -127,7 +128,7 @@ async fn req_01(ctx: Ctx) -> CheckResult {
     let Some(location) = stop.leaving else {
         return Err(fail(
             "a redirect to the client after approval",
-            stop.reply.summary(),
+            outline(&stop.reply),
         ));
     };
     ensure(
@@ -546,7 +547,7 @@ async fn req_05(ctx: Ctx) -> CheckResult {
     let location = stop.leaving.ok_or_else(|| {
         fail(
             "the genuine consent post to redirect with a code",
-            stop.reply.summary(),
+            outline(&stop.reply),
         )
     })?;
     ensure(
@@ -598,14 +599,14 @@ async fn req_06(ctx: Ctx) -> CheckResult {
             .ok_or_else(|| {
                 fail(
                     format!("{case}: the login page first"),
-                    first.reply.summary(),
+                    outline(&first.reply),
                 )
             })?;
         let after = browser.log_in(&form).await?;
         let Some(leaving) = after.leaving else {
             return Err(fail(
                 format!("{case}: an error redirect after login"),
-                after.reply.summary(),
+                outline(&after.reply),
             ));
         };
         error_redirect(

@@ -119,10 +119,22 @@ pub(super) async fn refresh(
     ctx.token(client, &body).await
 }
 
+/// Status and `error`, or for a JSON body without one its member names: never a token, for
+/// failure messages.
+pub(super) fn outline(reply: &Reply) -> String {
+    match serde_json::from_str::<Value>(&reply.body) {
+        Ok(Value::Object(map)) if !map.contains_key("error") => {
+            let names: Vec<&str> = map.keys().map(String::as_str).collect();
+            format!("{} {{{}}}", reply.status, names.join(", "))
+        }
+        _ => reply.summary(),
+    }
+}
+
 /// The body of a 200 token response, or a failure naming the step.
 pub(super) fn ok_body(reply: &Reply, step: &str) -> Result<Value, Outcome> {
     if reply.status != 200 {
-        return Err(fail(format!("200 from {step}"), reply.summary()));
+        return Err(fail(format!("200 from {step}"), outline(reply)));
     }
     reply.json()
 }
@@ -162,7 +174,7 @@ pub(super) fn grant_error(reply: &Reply, accepted: &[&str], case: &str) -> Check
     ensure(
         reply.status == 400 && code.as_deref().is_some_and(|c| accepted.contains(&c)),
         format!("{case}: 400 {}", accepted.join(" or ")),
-        reply.summary(),
+        outline(reply),
     )
 }
 
@@ -206,9 +218,20 @@ fn base_of(url: &str) -> &str {
     url.split(['?', '#']).next().unwrap_or(url)
 }
 
-/// A URL for messages: the code, if any, left out.
+/// A URL for messages: the code, if any, left out, even where a broken server hid it inside
+/// another parameter.
 pub(super) fn redact_url(url: &str) -> String {
-    match Url::parse(url) {
+    let mut url = url.to_owned();
+    for marker in ["code=", "code%3D", "code%3d"] {
+        let mut from = 0;
+        while let Some(start) = url[from..].find(marker).map(|i| from + i + marker.len()) {
+            let rest = &url[start..];
+            let end = rest.find(['&', '%', '#']).unwrap_or(rest.len());
+            url.replace_range(start..start + end, "[redacted]");
+            from = start;
+        }
+    }
+    match Url::parse(&url) {
         Ok(mut parsed) => {
             let pairs: Vec<(String, String)> = parsed
                 .query_pairs()
@@ -226,7 +249,7 @@ pub(super) fn redact_url(url: &str) -> String {
             }
             parsed.to_string()
         }
-        Err(_) => url.to_owned(),
+        Err(_) => url,
     }
 }
 
@@ -602,7 +625,7 @@ impl Browser {
             let Some(form) = read_form(&stop.reply.body, &stop.url) else {
                 return Err(fail(
                     "the consent page",
-                    format!("a page without a form: {}", stop.reply.summary()),
+                    format!("a page without a form: {}", outline(&stop.reply)),
                 ));
             };
             if form.password_fields.is_empty() {

@@ -2,7 +2,7 @@
 
 use super::code_flow::{
     CHALLENGE, StateBack, VERIFIER, code, code_query, error_redirect, grant_error, join, logged_in,
-    ok_body, redeem, s256, strict,
+    ok_body, outline, redeem, s256, strict,
 };
 use crate::check;
 use crate::ctx::{ClientCreds, Ctx, form_pair};
@@ -226,7 +226,7 @@ async fn pkce_03b(ctx: Ctx) -> CheckResult {
         ensure(
             reply.status == 400,
             format!("{pkce:?} with the S256 verifier: 400, plain compares the verifier as is"),
-            reply.summary(),
+            outline(&reply),
         )?;
     }
     Ok(())
@@ -291,7 +291,7 @@ async fn pkce_06(ctx: Ctx) -> CheckResult {
     ensure(
         reply.status == 400,
         "a verifier for a code without a challenge: 400",
-        reply.summary(),
+        outline(&reply),
     )
 }
 

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::code_flow::{
     CHALLENGE, RACERS, VERIFIER, code as code_for, code_query, exchange, grant_error, inactive,
-    join, ok_body, redeem, refresh, refresh_token_of, s256_code, scope_set, strict,
+    join, ok_body, outline, redeem, refresh, refresh_token_of, s256_code, scope_set, strict,
 };
 use crate::check;
 use crate::ctx::{CLIENT_CB, ClientCreds, Ctx, form_pair, member};
@@ -368,7 +368,7 @@ async fn code_07(ctx: Ctx) -> CheckResult {
         let code = s256_code(&ua, &client, "").await?;
         let failed = redeem(&ctx, by, &code, params).await?;
         if failed.status == 200 {
-            return Err(fail(format!("{case}: 400"), failed.summary()));
+            return Err(fail(format!("{case}: 400"), outline(&failed)));
         }
 
         let legitimate = redeem(&ctx, &client, &code, &exchange(&registered)).await?;
