@@ -8,6 +8,7 @@ mod authz_redir;
 mod authz_req;
 mod bearer;
 mod check_token;
+mod code_flow;
 mod elsewhere;
 mod exp;
 mod flow;

@@ -1,7 +1,383 @@
-//! TOKEN-CODE: checks of this group of requirements.md.
+//! TOKEN-CODE: redeeming authorization codes at the token endpoint (RFC 6749 §4.1.3, §4.1.4,
+//! §10.5, §10.6; RFC 9700 §4.2.4).
 
-use crate::model::Check;
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::code_flow::{
+    CHALLENGE, RACERS, VERIFIER, code as code_for, code_query, exchange, grant_error, inactive,
+    join, ok_body, outline, redeem, refresh, refresh_token_of, s256_code, scope_set, strict,
+};
+use crate::check;
+use crate::ctx::{CLIENT_CB, ClientCreds, Ctx, form_pair, member};
+use crate::model::{Check, CheckResult, Outcome, ensure, fail, skip};
+use crate::ua::UserAgent;
 
 pub(super) fn checks() -> Vec<Check> {
-    Vec::new()
+    vec![
+        check!(
+            "token-code-01",
+            ["TOKEN-CODE-01"],
+            Must,
+            Both,
+            [Ua],
+            "a code with the same redirect_uri and client authentication gives access and refresh tokens and the scope",
+            code_01
+        ),
+        check!(
+            "token-code-02a",
+            ["TOKEN-CODE-02"],
+            Must,
+            Both,
+            [Ua],
+            "a used code, or one never issued, gives invalid_grant",
+            code_02a
+        ),
+        check!(
+            "token-code-02b",
+            ["TOKEN-CODE-02"],
+            Must,
+            Both,
+            [Ua],
+            "16 concurrent redemptions of one code: exactly one 200, the rest invalid_grant",
+            code_02b
+        ),
+        check!(
+            "token-code-03",
+            ["TOKEN-CODE-03"],
+            Should,
+            Both,
+            [Ua],
+            "a reuse attempt revokes the tokens of the first redemption",
+            code_03
+        ),
+        check!(
+            "token-code-04",
+            ["TOKEN-CODE-04"],
+            Must,
+            Both,
+            [Ua],
+            "a code redeemed by another authenticated client gives invalid_grant",
+            code_04
+        ),
+        check!(
+            "token-code-05",
+            ["TOKEN-CODE-05"],
+            Must,
+            Both,
+            [Ua],
+            "the token request's redirect_uri must be the authorization request's string",
+            code_05
+        ),
+        check!(
+            "token-code-06a",
+            ["TOKEN-CODE-06"],
+            Should,
+            Both,
+            [Clock, Ua],
+            "a code lives at most 10 minutes: redemption at issue + 601 s gives invalid_grant",
+            code_06a
+        ),
+        check!(
+            "token-code-06b",
+            ["TOKEN-CODE-06"],
+            Decision,
+            Both,
+            [Clock, Ua],
+            "a code lives 60 s: redeemable at issue + 59 s, invalid_grant at issue + 61 s",
+            code_06b
+        ),
+        check!(
+            "token-code-07",
+            ["TOKEN-CODE-07"],
+            Decision,
+            Both,
+            [Ua],
+            "a failed redemption naming a live code consumes it (AMB-29)",
+            code_07
+        ),
+    ]
+}
+
+/// The scope to ask for: the client's configured one, `profile email` for one we created.
+fn request_scope(ctx: &Ctx, client: &ClientCreds) -> Option<String> {
+    client
+        .scope
+        .clone()
+        .or_else(|| ctx.has_admin().then(|| "profile email".to_owned()))
+}
+
+async fn code_01(ctx: Ctx) -> CheckResult {
+    let client = ctx.code_client().await?;
+    let scope = request_scope(&ctx, &client);
+    let extra = scope
+        .as_deref()
+        .map(|s| form_pair("scope", s))
+        .unwrap_or_default();
+    let code = s256_code(&UserAgent::new(&ctx), &client, &extra).await?;
+
+    let reply = redeem(&ctx, &client, &code, &exchange(client.redirect())).await?;
+
+    let body = ok_body(&reply, "the code exchange")?;
+    let access = member(&body, "access_token")?;
+    let refresh_token = refresh_token_of(&body)?;
+    ensure(
+        access != refresh_token,
+        "distinct access and refresh tokens",
+        "the same value twice",
+    )?;
+    let granted = scope_set(&body)?;
+    if let Some(scope) = scope {
+        let mut asked: Vec<String> = scope.split(' ').map(str::to_owned).collect();
+        asked.sort();
+        ensure(
+            granted == asked,
+            format!("scope {asked:?}"),
+            format!("{granted:?}"),
+        )?;
+    }
+    Ok(())
+}
+
+async fn code_02a(ctx: Ctx) -> CheckResult {
+    let client = ctx.code_client().await?;
+    let code = s256_code(&UserAgent::new(&ctx), &client, "").await?;
+    let params = exchange(client.redirect());
+    let first = redeem(&ctx, &client, &code, &params).await?;
+    ok_body(&first, "the first redemption")?;
+
+    let again = redeem(&ctx, &client, &code, &params).await?;
+    let invented = redeem(
+        &ctx,
+        &client,
+        "conformance-never-issued-0123456789",
+        &params,
+    )
+    .await?;
+
+    grant_error(&again, &["invalid_grant"], "the second redemption")?;
+    grant_error(&invented, &["invalid_grant"], "a code never issued")
+}
+
+async fn code_02b(ctx: Ctx) -> CheckResult {
+    let client = ctx.code_client().await?;
+    let code = s256_code(&UserAgent::new(&ctx), &client, "").await?;
+    let body = join(&[
+        "grant_type=authorization_code",
+        &form_pair("code", &code),
+        &exchange(client.redirect()),
+    ]);
+
+    let winners = super::code_flow::race(&ctx, &client, &body).await?;
+
+    ensure(
+        winners.len() == 1,
+        format!("exactly one of {RACERS} concurrent redemptions answered 200"),
+        format!("{} did", winners.len()),
+    )
+}
+
+async fn code_03(ctx: Ctx) -> CheckResult {
+    let client = ctx.code_client().await?;
+    let code = s256_code(&UserAgent::new(&ctx), &client, "").await?;
+    let params = exchange(client.redirect());
+    let first = ok_body(
+        &redeem(&ctx, &client, &code, &params).await?,
+        "the first redemption",
+    )?;
+    let access = member(&first, "access_token")?;
+    let refresh_token = refresh_token_of(&first)?;
+
+    let replay = redeem(&ctx, &client, &code, &params).await?;
+
+    grant_error(&replay, &["invalid_grant"], "the reuse attempt")?;
+    inactive(
+        &ctx,
+        &client,
+        &access,
+        "the first redemption's access token",
+    )
+    .await?;
+    let refreshed = refresh(&ctx, &client, &refresh_token, "").await?;
+    grant_error(
+        &refreshed,
+        &["invalid_grant"],
+        "the first redemption's refresh token",
+    )
+}
+
+async fn code_04(ctx: Ctx) -> CheckResult {
+    let client = ctx.code_client().await?;
+    let other = ctx.code_client2().await?;
+    let code = s256_code(&UserAgent::new(&ctx), &client, "").await?;
+
+    let stolen = redeem(&ctx, &other, &code, &exchange(client.redirect())).await?;
+
+    grant_error(&stolen, &["invalid_grant"], "another client's code")
+}
+
+/// `base` with `query` appended.
+fn with_query(base: &str, query: &str) -> String {
+    let separator = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{separator}{query}")
+}
+
+/// A client for the comparison cases, and whether a query on its redirect URI is accepted
+/// at authorization: always in the vendor profile, in the strict one only when registered.
+async fn comparison_client(ctx: &Ctx) -> Result<(ClientCreds, bool), Outcome> {
+    if strict(ctx) && ctx.has_admin() {
+        let client = ctx
+            .client_with(json!({
+                "kind": "one_click",
+                "name": "Order shop",
+                "redirect_urls": [CLIENT_CB, with_query(CLIENT_CB, "order=42")],
+            }))
+            .await?;
+        return Ok((client, true));
+    }
+    Ok((ctx.code_client().await?, !strict(ctx)))
+}
+
+async fn code_05(ctx: Ctx) -> CheckResult {
+    let (client, queries) = comparison_client(&ctx).await?;
+    let registered = client.redirect().to_owned();
+    let with_order = with_query(&registered, "order=42");
+    let ua = UserAgent::new(&ctx);
+    let verifier = form_pair("code_verifier", VERIFIER);
+    let pkce = format!("code_challenge={CHALLENGE}&code_challenge_method=S256");
+    let mut cases = vec![
+        (
+            registered.clone(),
+            format!("{}/conformance-other", registered.trim_end_matches('/')),
+        ),
+        (registered.clone(), format!("{registered}/")),
+    ];
+    if queries {
+        cases.push((with_order.clone(), registered.clone()));
+        cases.push((with_order.clone(), with_query(&registered, "order=43")));
+        cases.push((with_order.clone(), with_query(&with_order, "x=1")));
+    }
+    for (requested, presented) in &cases {
+        let code = code_for(&ua, &code_query(&client.id, Some(requested), &pkce)).await?;
+
+        let reply = redeem(
+            &ctx,
+            &client,
+            &code,
+            &join(&[&form_pair("redirect_uri", presented), &verifier]),
+        )
+        .await?;
+
+        grant_error(
+            &reply,
+            &["invalid_grant"],
+            &format!("authorized with {requested}, redeemed with {presented}"),
+        )?;
+    }
+    let code = code_for(&ua, &code_query(&client.id, Some(&registered), &pkce)).await?;
+    let omitted = redeem(&ctx, &client, &code, &verifier).await?;
+    grant_error(
+        &omitted,
+        &["invalid_grant", "invalid_request"],
+        "redirect_uri omitted at the token endpoint",
+    )?;
+    // The exact string works: the refusals were about the comparison.
+    let exact_uri = if queries { &with_order } else { &registered };
+    let code = code_for(&ua, &code_query(&client.id, Some(exact_uri), &pkce)).await?;
+    let exact = redeem(&ctx, &client, &code, &exchange(exact_uri)).await?;
+    ok_body(
+        &exact,
+        &format!("redeeming with the same string {exact_uri}"),
+    )
+    .map(|_| ())
+}
+
+async fn code_06a(ctx: Ctx) -> CheckResult {
+    let client = ctx.code_client().await?;
+    let clock = ctx.run.target.test_clock;
+    if clock {
+        ctx.set_clock("2026-03-01T12:00:00Z").await?;
+    } else if !ctx.run.slow {
+        return Err(skip(
+            "needs the target's test clock, or --slow to wait 601 s in real time",
+        ));
+    }
+    let code = s256_code(&UserAgent::new(&ctx), &client, "").await?;
+
+    if clock {
+        ctx.advance_clock(601).await?;
+    } else {
+        tokio::time::sleep(Duration::from_secs(601)).await;
+    }
+    let late = redeem(&ctx, &client, &code, &exchange(client.redirect())).await?;
+
+    grant_error(
+        &late,
+        &["invalid_grant"],
+        "a code redeemed at issue + 601 s",
+    )
+}
+
+async fn code_06b(ctx: Ctx) -> CheckResult {
+    let client = ctx.code_client().await?;
+    ctx.set_clock("2026-03-01T12:00:00Z").await?;
+    let ua = UserAgent::new(&ctx);
+    let early = s256_code(&ua, &client, "").await?;
+    let late = s256_code(&ua, &client, "").await?;
+    let params = exchange(client.redirect());
+
+    ctx.advance_clock(59).await?;
+    let at_59 = redeem(&ctx, &client, &early, &params).await?;
+    ctx.advance_clock(2).await?;
+    let at_61 = redeem(&ctx, &client, &late, &params).await?;
+
+    ok_body(&at_59, "a redemption at issue + 59 s")?;
+    grant_error(&at_61, &["invalid_grant"], "a redemption at issue + 61 s")
+}
+
+async fn code_07(ctx: Ctx) -> CheckResult {
+    let client = ctx.code_client().await?;
+    let other = ctx.code_client2().await?;
+    let registered = client.redirect().to_owned();
+    let ua = UserAgent::new(&ctx);
+    let wrong_verifier = VERIFIER.replacen('d', "e", 1);
+    let failures = [
+        ("another client", &other, exchange(&registered)),
+        (
+            "a wrong redirect_uri",
+            &client,
+            join(&[
+                &form_pair(
+                    "redirect_uri",
+                    &format!("{}/conformance-other", registered.trim_end_matches('/')),
+                ),
+                &form_pair("code_verifier", VERIFIER),
+            ]),
+        ),
+        (
+            "a wrong verifier",
+            &client,
+            join(&[
+                &form_pair("redirect_uri", &registered),
+                &form_pair("code_verifier", &wrong_verifier),
+            ]),
+        ),
+    ];
+    for (case, by, params) in &failures {
+        let code = s256_code(&ua, &client, "").await?;
+        let failed = redeem(&ctx, by, &code, params).await?;
+        if failed.status == 200 {
+            return Err(fail(format!("{case}: 400"), outline(&failed)));
+        }
+
+        let legitimate = redeem(&ctx, &client, &code, &exchange(&registered)).await?;
+
+        grant_error(
+            &legitimate,
+            &["invalid_grant"],
+            &format!("the legitimate redemption after {case}"),
+        )?;
+    }
+    Ok(())
 }
