@@ -72,6 +72,20 @@ pub async fn run_one(run: Arc<Run>, check: Check) -> CheckReport {
         }
         Err(other) => other,
     };
+    // A failure message may quote a body: the tokens in it are known by now.
+    let redact = |text: String| run.redactor.text(&text);
+    let outcome = match outcome {
+        Outcome::Fail { expected, actual } => Outcome::Fail {
+            expected: redact(expected),
+            actual: redact(actual),
+        },
+        Outcome::Warn { expected, actual } => Outcome::Warn {
+            expected: redact(expected),
+            actual: redact(actual),
+        },
+        Outcome::Skip { reason } => Outcome::Skip { reason: redact(reason) },
+        Outcome::Pass => Outcome::Pass,
+    };
     CheckReport::new(&check, outcome, started.elapsed(), ctx.transcript.take())
 }
 
