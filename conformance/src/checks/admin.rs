@@ -450,9 +450,14 @@ async fn code_for(ctx: &Ctx, client: &ClientCreds) -> Result<String, Outcome> {
     let landing = UserAgent::new(ctx)
         .authorize(&code_query(&client.id, client.redirect()))
         .await?;
-    let code = landing
-        .param("code")
-        .ok_or_else(|| fail("a code", landing.location().unwrap_or("no redirect")))?;
+    let code = landing.param("code").ok_or_else(|| {
+        fail(
+            "a code",
+            ctx.run
+                .redactor
+                .url(landing.location().unwrap_or("no redirect")),
+        )
+    })?;
     ctx.remember(&code);
     Ok(code)
 }

@@ -179,10 +179,10 @@ async fn bcp_01b(ctx: Ctx) -> CheckResult {
     let client = ctx.code_client().await?;
     let registered = client.redirect().to_owned();
     let ua = UserAgent::new(&ctx);
-    expect_accepted(&ua, &client.id, &registered, &registered).await?;
+    expect_accepted(&ctx, &ua, &client.id, &registered, &registered).await?;
     // The request VREDIR-01 accepts in the vendor profile, and other near misses.
     for suffix in ["?order=42&lang=sv", "?", "/"] {
-        expect_rejected(&ua, &client.id, &format!("{registered}{suffix}")).await?;
+        expect_rejected(&ctx, &ua, &client.id, &format!("{registered}{suffix}")).await?;
     }
     Ok(())
 }
@@ -215,7 +215,7 @@ async fn bcp_02a(ctx: Ctx) -> CheckResult {
         format!("http://[::1]:{port}/cb"),
         format!("http://localhost:{port}/cb"),
     ] {
-        expect_accepted(&ua, &client, &uri, &uri).await?;
+        expect_accepted(&ctx, &ua, &client, &uri, &uri).await?;
     }
     Ok(())
 }
@@ -226,7 +226,7 @@ async fn bcp_02b(ctx: Ctx) -> CheckResult {
     let ua = UserAgent::new(&ctx);
     let port = foreign_port(&ctx);
     let good = format!("http://127.0.0.1:{port}/cb");
-    expect_accepted(&ua, &client, &good, &good).await?;
+    expect_accepted(&ctx, &ua, &client, &good, &good).await?;
     for uri in [
         format!("http://127.0.0.1:{port}/other"),
         format!("http://127.0.0.1:{port}/cb/"),
@@ -238,9 +238,9 @@ async fn bcp_02b(ctx: Ctx) -> CheckResult {
         "http://127.0.0.1:99999/cb".to_owned(),
         "http://127.0.0.1:x/cb".to_owned(),
     ] {
-        expect_rejected(&ua, &client, &uri).await?;
+        expect_rejected(&ctx, &ua, &client, &uri).await?;
     }
-    expect_rejected(&ua, &tls, &format!("https://m.example:{port}/cb")).await
+    expect_rejected(&ctx, &ua, &tls, &format!("https://m.example:{port}/cb")).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -326,15 +326,16 @@ async fn bcp_04a(ctx: Ctx) -> CheckResult {
             "the server's own page",
         ));
     };
+    let shown = ctx.run.redactor.url(location);
     ensure(
         !location.contains("access_token") && !location.contains('#'),
         "no token and no fragment in the redirect",
-        location,
+        &shown,
     )?;
     ensure(
         landing.param("error").as_deref() == Some("unsupported_response_type"),
         "error=unsupported_response_type",
-        location,
+        &shown,
     )
 }
 
@@ -481,14 +482,14 @@ async fn bcp_05(ctx: Ctx) -> CheckResult {
     ensure(
         control.param("code").is_some(),
         format!("a code for the registered {registered_text}"),
-        control.location()?,
+        ctx.run.redactor.url(control.location()?),
     )?;
     for uri in hostile_uris(&host, registered.path(), other.redirect(), ctx.run.seed) {
         if let Landing::Redirect(location) = ua.authorize(&code_query(&client.id, &uri)).await? {
             ensure(
                 admitted(&location, &registered),
                 format!("for {uri:?}: the server's own page or a redirect to {registered_text}"),
-                format!("a redirect to {location}"),
+                format!("a redirect to {}", ctx.run.redactor.url(&location)),
             )?;
         }
     }
@@ -700,15 +701,23 @@ async fn bcp_08(ctx: Ctx) -> CheckResult {
         .await?
         .location()?;
     let exchanges = ctx.transcript.take();
-    // The agent's first POST is the login form (consent comes after it).
-    let login = exchanges
-        .iter()
-        .find(|e| e.request.method == "POST")
-        .and_then(|e| {
-            e.response
-                .as_ref()
-                .map(|r| (e.request.url.clone(), r.status))
-        });
+    // The POST that answers the first page with a password field carries the credentials.
+    let form = exchanges.iter().position(|e| {
+        e.response.as_ref().is_some_and(|r| {
+            let body = r.body.to_ascii_lowercase();
+            body.contains("type=\"password\"") || body.contains("type=password")
+        })
+    });
+    let login = form.and_then(|at| {
+        exchanges[at..]
+            .iter()
+            .find(|e| e.request.method == "POST")
+            .and_then(|e| {
+                e.response
+                    .as_ref()
+                    .map(|r| (e.request.url.clone(), r.status))
+            })
+    });
     for exchange in exchanges {
         ctx.transcript.push(exchange);
     }

@@ -169,6 +169,7 @@ pub(super) fn code_query(client_id: &str, redirect_uri: &str) -> String {
 /// `uri` is accepted: the agent lands on `expected` (same scheme, host, port and path, the
 /// same query in order) plus `code` and our `state`, with no fragment.
 pub(super) async fn expect_accepted(
+    ctx: &Ctx,
     ua: &UserAgent,
     client_id: &str,
     uri: &str,
@@ -185,16 +186,13 @@ pub(super) async fn expect_accepted(
         }
     };
     let wanted = format!("a redirect to {expected} plus code and state for {uri}");
+    let shown = format!("a redirect to {}", ctx.run.redactor.url(&location));
     ensure(
         landing.param("code").is_some() && landing.param("state").as_deref() == Some(STATE),
         &wanted,
-        &location,
+        &shown,
     )?;
-    ensure(
-        same_target(&location, expected),
-        &wanted,
-        format!("a redirect to {location}"),
-    )
+    ensure(same_target(&location, expected), &wanted, &shown)
 }
 
 /// Same scheme, host, port and path, no fragment, and the query of `expected` followed only
@@ -220,19 +218,24 @@ fn same_target(location: &str, expected: &str) -> bool {
 }
 
 /// `uri` is rejected: the flow ends on the server's own page.
-pub(super) async fn expect_rejected(ua: &UserAgent, client_id: &str, uri: &str) -> CheckResult {
+pub(super) async fn expect_rejected(
+    ctx: &Ctx,
+    ua: &UserAgent,
+    client_id: &str,
+    uri: &str,
+) -> CheckResult {
     match ua.authorize(&code_query(client_id, uri)).await? {
         Landing::Page { .. } => Ok(()),
         Landing::Redirect(location) => Err(fail(
             format!("{uri} refused: the server's own error page"),
-            format!("a redirect to {location}"),
+            format!("a redirect to {}", ctx.run.redactor.url(&location)),
         )),
     }
 }
 
 /// `POST /admin/clients` for a 1-Click client with these URLs. A client created although
 /// the check expected a refusal is deleted again at once.
-pub(super) async fn register(ctx: &Ctx, urls: &[&str]) -> Result<Reply, Outcome> {
+async fn register(ctx: &Ctx, urls: &[&str]) -> Result<Reply, Outcome> {
     let body = json!({"kind": "one_click", "redirect_urls": urls});
     let reply = ctx
         .send(ctx.admin(Method::POST, "/admin/clients")?.json(&body))
@@ -244,7 +247,7 @@ pub(super) async fn register(ctx: &Ctx, urls: &[&str]) -> Result<Reply, Outcome>
 }
 
 /// Deletes the client a 201 answer created.
-pub(super) async fn delete_created(ctx: &Ctx, created: &Reply) -> CheckResult {
+async fn delete_created(ctx: &Ctx, created: &Reply) -> CheckResult {
     if let Some(id) = created.json().ok().and_then(|v| {
         v.get("client_id")
             .and_then(|i| i.as_str())
@@ -294,7 +297,7 @@ async fn vredir_01(ctx: Ctx) -> CheckResult {
     let ua = UserAgent::new(&ctx);
     for query in ["order=42&lang=sv", "order=42&lang=sv&note=a%20b%2Bc"] {
         let uri = format!("{registered}?{query}");
-        expect_accepted(&ua, &client.id, &uri, &uri).await?;
+        expect_accepted(&ctx, &ua, &client.id, &uri, &uri).await?;
     }
     Ok(())
 }
@@ -303,9 +306,9 @@ async fn vredir_02(ctx: Ctx) -> CheckResult {
     let client = ctx.code_client().await?;
     let registered = client.redirect().to_owned();
     let ua = UserAgent::new(&ctx);
-    expect_accepted(&ua, &client.id, &registered, &registered).await?;
+    expect_accepted(&ctx, &ua, &client.id, &registered, &registered).await?;
     for suffix in ["#x", "?order=1#x", "#", "?order=1#"] {
-        expect_rejected(&ua, &client.id, &format!("{registered}{suffix}")).await?;
+        expect_rejected(&ctx, &ua, &client.id, &format!("{registered}{suffix}")).await?;
     }
     Ok(())
 }
@@ -320,10 +323,11 @@ async fn vredir_03(ctx: Ctx) -> CheckResult {
     let client_b = client_for(&ctx, &["https://b-shop.example/cb"]).await?;
     let ua = UserAgent::new(&ctx);
     for uri in mine {
-        expect_accepted(&ua, &client_a, uri, uri).await?;
+        expect_accepted(&ctx, &ua, &client_a, uri, uri).await?;
     }
-    expect_rejected(&ua, &client_a, "https://b-shop.example/cb").await?;
+    expect_rejected(&ctx, &ua, &client_a, "https://b-shop.example/cb").await?;
     expect_accepted(
+        &ctx,
         &ua,
         &client_b,
         "https://b-shop.example/cb",
@@ -355,7 +359,7 @@ async fn vredir_04b(ctx: Ctx) -> CheckResult {
         "https://m.example/cb?redirect=https%3A%2F%2Felsewhere.example%2F",
         "https://m.example/cb?cb=..%2F..%2Fother",
     ] {
-        expect_accepted(&ua, &client, uri, uri).await?;
+        expect_accepted(&ctx, &ua, &client, uri, uri).await?;
     }
     Ok(())
 }
@@ -377,6 +381,7 @@ async fn vredir_05b(ctx: Ctx) -> CheckResult {
     let ported = client_for(&ctx, &["https://p.example:8443/cb"]).await?;
     let ua = UserAgent::new(&ctx);
     expect_accepted(
+        &ctx,
         &ua,
         &plain,
         "https://m.example:443/cb",
@@ -384,6 +389,7 @@ async fn vredir_05b(ctx: Ctx) -> CheckResult {
     )
     .await?;
     expect_accepted(
+        &ctx,
         &ua,
         &ported,
         "https://p.example:8443/cb",
@@ -395,10 +401,10 @@ async fn vredir_05b(ctx: Ctx) -> CheckResult {
         "https://m.example:8443/cb",
         "http://m.example:443/cb",
     ] {
-        expect_rejected(&ua, &plain, uri).await?;
+        expect_rejected(&ctx, &ua, &plain, uri).await?;
     }
     for uri in ["https://p.example/cb", "https://p.example:443/cb"] {
-        expect_rejected(&ua, &ported, uri).await?;
+        expect_rejected(&ctx, &ua, &ported, uri).await?;
     }
     Ok(())
 }
@@ -419,7 +425,7 @@ async fn vredir_06b(ctx: Ctx) -> CheckResult {
     let client = client_for(&ctx, &["https://*.m.example/cb"]).await?;
     let ua = UserAgent::new(&ctx);
     for uri in ["https://shop.m.example/cb", "https://x-1.m.example/cb"] {
-        expect_accepted(&ua, &client, uri, uri).await?;
+        expect_accepted(&ctx, &ua, &client, uri, uri).await?;
     }
     for uri in [
         "https://m.example/cb",
@@ -430,7 +436,7 @@ async fn vredir_06b(ctx: Ctx) -> CheckResult {
         "https://shopm.example/cb",
         "https://shop.m.example/cb2",
     ] {
-        expect_rejected(&ua, &client, uri).await?;
+        expect_rejected(&ctx, &ua, &client, uri).await?;
     }
     Ok(())
 }
@@ -439,7 +445,7 @@ async fn vredir_07(ctx: Ctx) -> CheckResult {
     let client = client_for(&ctx, &["https://*.m.example/*"]).await?;
     let ua = UserAgent::new(&ctx);
     for uri in ["https://x.m.example/", "https://x.m.example/cb"] {
-        expect_accepted(&ua, &client, uri, uri).await?;
+        expect_accepted(&ctx, &ua, &client, uri, uri).await?;
     }
     for uri in [
         "https://attacker.example/.m.example",
@@ -450,7 +456,7 @@ async fn vredir_07(ctx: Ctx) -> CheckResult {
         "https://x.m.example./",
         "https://x.m.example:8443/",
     ] {
-        expect_rejected(&ua, &client, uri).await?;
+        expect_rejected(&ctx, &ua, &client, uri).await?;
     }
     Ok(())
 }
@@ -460,16 +466,17 @@ async fn vredir_08(ctx: Ctx) -> CheckResult {
     let middle = client_for(&ctx, &["https://m.example/*/cb"]).await?;
     let ua = UserAgent::new(&ctx);
     for uri in ["https://m.example/cb/", "https://m.example/cb/a"] {
-        expect_accepted(&ua, &trailing, uri, uri).await?;
+        expect_accepted(&ctx, &ua, &trailing, uri, uri).await?;
     }
     for uri in [
         "https://m.example/cb",
         "https://m.example/cbx",
         "https://m.example/cb/a/b",
     ] {
-        expect_rejected(&ua, &trailing, uri).await?;
+        expect_rejected(&ctx, &ua, &trailing, uri).await?;
     }
     expect_accepted(
+        &ctx,
         &ua,
         &middle,
         "https://m.example/x/cb",
@@ -481,7 +488,7 @@ async fn vredir_08(ctx: Ctx) -> CheckResult {
         "https://m.example/cb",
         "https://m.example/x/cbx",
     ] {
-        expect_rejected(&ua, &middle, uri).await?;
+        expect_rejected(&ctx, &ua, &middle, uri).await?;
     }
     Ok(())
 }
@@ -551,7 +558,7 @@ async fn vredir_10a(ctx: Ctx) -> CheckResult {
         ("https://m.example/a%3Ab", "https://m.example/a%3Ab"),
         ("https://m.example/a%3ab", "https://m.example/a%3Ab"),
     ] {
-        expect_accepted(&ua, &client, uri, canonical).await?;
+        expect_accepted(&ctx, &ua, &client, uri, canonical).await?;
     }
     Ok(())
 }
@@ -561,8 +568,16 @@ async fn vredir_10b(ctx: Ctx) -> CheckResult {
     let pattern = client_for(&ctx, &["https://*.p.example/*"]).await?;
     let ua = UserAgent::new(&ctx);
     // Positive controls: the refusals below are not a server refusing everything.
-    expect_accepted(&ua, &exact, "https://m.example/cb", "https://m.example/cb").await?;
     expect_accepted(
+        &ctx,
+        &ua,
+        &exact,
+        "https://m.example/cb",
+        "https://m.example/cb",
+    )
+    .await?;
+    expect_accepted(
+        &ctx,
         &ua,
         &pattern,
         "https://x.p.example/ok",
@@ -595,7 +610,7 @@ async fn vredir_10b(ctx: Ctx) -> CheckResult {
         "http://0177.0.0.1/cb",
         "https://m.example./cb",
     ] {
-        expect_rejected(&ua, &exact, uri).await?;
+        expect_rejected(&ctx, &ua, &exact, uri).await?;
     }
     for uri in [
         "https://u@x.p.example/ok",
@@ -606,7 +621,7 @@ async fn vredir_10b(ctx: Ctx) -> CheckResult {
         "https://x.p.example/a\\b",
         "https://x.p.example/a\u{1}b",
     ] {
-        expect_rejected(&ua, &pattern, uri).await?;
+        expect_rejected(&ctx, &ua, &pattern, uri).await?;
     }
     Ok(())
 }
