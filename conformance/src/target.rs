@@ -193,3 +193,172 @@ impl Target {
         secrets
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VALID: &str = r#"
+name = "my-server"
+issuer = "https://as.example"
+profile = "strict"
+admin = { client_id = "admin", client_secret = "admin-secret-0001" }
+test_clock = true
+source_ips = ["127.0.0.2", "127.0.0.3"]
+
+[clients.cc]
+id = "cc-client"
+secret = "cc-secret-0002"
+scope = "api:read"
+
+[clients.code]
+id = "web-client"
+secret = "code-secret-0003"
+redirect_uri = "https://client.example/cb"
+
+[login]
+kind = "form"
+username = "test-user"
+password = "user-password-0004"
+"#;
+
+    const SECRETS: [&str; 4] = [
+        "admin-secret-0001",
+        "cc-secret-0002",
+        "code-secret-0003",
+        "user-password-0004",
+    ];
+
+    /// `VALID` with `from` replaced by `to`; panics if `from` is not there.
+    fn edited(from: &str, to: &str) -> String {
+        assert!(VALID.contains(from), "{from:?} is not in the sample");
+        VALID.replacen(from, to, 1)
+    }
+
+    /// The field and message of a file that must not parse.
+    fn rejected(text: &str) -> (String, String) {
+        match Target::parse(text, "t.toml") {
+            Err(TargetError::Field { field, message, .. }) => (field, message),
+            other => panic!("expected a field error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_complete_file_parses() {
+        let target = Target::parse(VALID, "t.toml").unwrap();
+
+        assert_eq!(target.name, "my-server");
+        assert_eq!(target.profile, Profile::Strict);
+        assert!(target.test_clock && !target.reference);
+        assert_eq!(target.source_ips.len(), 2);
+        assert_eq!(
+            target.client("cc").unwrap().scope.as_deref(),
+            Some("api:read")
+        );
+        assert_eq!(
+            target.client("code").unwrap().redirect_uri.as_deref(),
+            Some("https://client.example/cb")
+        );
+        assert_eq!(target.login.as_ref().unwrap().kind, LoginKind::Form);
+        let mut secrets = target.secrets();
+        secrets.sort();
+        assert_eq!(secrets, SECRETS);
+    }
+
+    #[test]
+    fn a_minimal_file_parses_with_defaults() {
+        let text = "name = \"x\"\nissuer = \"http://127.0.0.1:8080\"\nprofile = \"vendor\"\n";
+
+        let target = Target::parse(text, "t.toml").unwrap();
+
+        assert!(target.admin.is_none() && target.login.is_none() && target.clients.is_empty());
+        assert!(!target.test_clock && target.source_ips.is_empty());
+    }
+
+    #[test]
+    fn each_bad_file_is_refused_with_the_field_named() {
+        let cases = [
+            (
+                "an unknown top-level field",
+                edited("test_clock = true", "test_clocks = true"),
+                "test_clocks",
+            ),
+            (
+                "an unknown field in a client",
+                edited("scope = \"api:read\"", "scopes = \"api:read\""),
+                "scopes",
+            ),
+            (
+                "a profile of the wrong type",
+                edited("profile = \"strict\"", "profile = 3"),
+                "profile",
+            ),
+            (
+                "a profile that does not exist",
+                edited("profile = \"strict\"", "profile = \"lenient\""),
+                "profile",
+            ),
+            (
+                "no issuer",
+                edited("issuer = \"https://as.example\"\n", ""),
+                "issuer",
+            ),
+            (
+                "an issuer that is not a URL",
+                edited("\"https://as.example\"", "\"as.example\""),
+                "issuer",
+            ),
+            (
+                "a code client without redirect_uri",
+                edited("redirect_uri = \"https://client.example/cb\"\n", ""),
+                "clients.code.redirect_uri",
+            ),
+            (
+                "a login form without password",
+                edited("password = \"user-password-0004\"\n", ""),
+                "password",
+            ),
+            (
+                "a source address that is not an IP",
+                edited("\"127.0.0.3\"", "\"localhost\""),
+                "source_ips",
+            ),
+        ];
+        for (case, text, name) in cases {
+            let (field, message) = rejected(&text);
+
+            assert!(
+                field.contains(name) || message.contains(name),
+                "{case}: field `{field}`, message {message:?} do not name {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_error_message_names_the_file_and_the_field() {
+        let error = Target::parse(&edited("profile = \"strict\"", "profile = 3"), "my.toml")
+            .unwrap_err()
+            .to_string();
+
+        assert!(error.starts_with("my.toml: field `profile`: "), "{error}");
+    }
+
+    #[test]
+    fn invalid_toml_is_refused() {
+        let (field, _) = rejected("name = \n");
+
+        assert_eq!(field, "(file)");
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_secret() {
+        let target = Target::parse(VALID, "t.toml").unwrap();
+
+        let shown = format!("{target:?} {target:#?}");
+
+        for secret in SECRETS {
+            assert!(!shown.contains(secret), "Debug shows {secret}");
+        }
+        assert!(shown.contains("Secret([redacted])"));
+    }
+}

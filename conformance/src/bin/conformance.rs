@@ -222,12 +222,15 @@ async fn check_target(
     }
     let mut status = if report.summary.failed > 0 { FAILED } else { 0 };
     if let Some(expected) = expected {
-        let verdict = baseline::compare(&report, expected);
+        let verdict = baseline::compare(&report, expected, catalog().iter().map(|c| c.id));
         for id in &verdict.unexpected {
             println!("  unexpected: {id} failed or warned, and the baseline does not expect it");
         }
         for id in &verdict.stale {
             println!("  stale: {id} is expected to fail or warn, and did not");
+        }
+        for id in &verdict.unknown {
+            println!("  unknown: the baseline expects {id}, which is not a check of the catalog");
         }
         status = if verdict.holds() { 0 } else { FAILED };
     }
