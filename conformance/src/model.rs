@@ -15,6 +15,7 @@ use crate::ctx::Ctx;
 pub enum Level {
     Must,
     Should,
+    #[serde(rename = "vendor")]
     Vendor,
     Decision,
 }

@@ -83,7 +83,9 @@ pub async fn run_one(run: Arc<Run>, check: Check) -> CheckReport {
             expected: redact(expected),
             actual: redact(actual),
         },
-        Outcome::Skip { reason } => Outcome::Skip { reason: redact(reason) },
+        Outcome::Skip { reason } => Outcome::Skip {
+            reason: redact(reason),
+        },
         Outcome::Pass => Outcome::Pass,
     };
     CheckReport::new(&check, outcome, started.elapsed(), ctx.transcript.take())

@@ -55,5 +55,9 @@ pub fn render(report: &Report) -> String {
 }
 
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    // Markdown renders HTML: a body quoted in a message must stay text.
+    text.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('\n', " ")
 }
