@@ -12,7 +12,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::token_auth::indistinguishable;
-use super::token_err::{CC, expect_error, granted, with_secret};
+use super::token_err::{CC, expect_error, granted, said, with_secret};
 use super::token_resp::{code_exchange, code_for};
 use crate::check;
 use crate::ctx::{CLIENT_CB, ClientCreds, Ctx, basic, form_pair, member, url_path_segment};
@@ -219,7 +219,7 @@ fn admitted(reply: &Reply, case: &str) -> Result<Value, Outcome> {
 /// The whitelist's one refusal: 401 invalid_client (AMB-10).
 fn refused(reply: &Reply, case: &str) -> CheckResult {
     expect_error(reply, &[401], &["invalid_client"])
-        .map_err(|_| fail(format!("{case}: 401 invalid_client"), reply.summary()))
+        .map_err(|_| fail(format!("{case}: 401 invalid_client"), said(reply)))
 }
 
 async fn access_token_from(
@@ -245,7 +245,7 @@ async fn active_from(
     ensure(
         reply.status == 200,
         format!("200 from introspection from {}", from(source)),
-        reply.summary(),
+        said(&reply),
     )?;
     Ok(reply.json()?.get("active") == Some(&Value::Bool(true)))
 }
@@ -261,7 +261,7 @@ async fn set_whitelist(ctx: &Ctx, client: &ClientCreds, entries: &[String]) -> C
     ensure(
         reply.status == 200,
         format!("200 setting ip_whitelist {entries:?}"),
-        reply.summary(),
+        said(&reply),
     )
 }
 
@@ -274,7 +274,7 @@ async fn ip_01(ctx: Ctx) -> CheckResult {
         ensure(
             reply.status == 200,
             format!("200 from check_token from {}", from(source)),
-            reply.summary(),
+            said(&reply),
         )?;
     }
     Ok(())
@@ -395,7 +395,7 @@ async fn ip_03b(ctx: Ctx) -> CheckResult {
         ensure(
             reply.status == 200 && reply.json()?.get("active") == Some(&Value::Bool(true)),
             format!("{endpoint} by the caller from its listed {second}: 200, active"),
-            reply.summary(),
+            said(&reply),
         )?;
         // The owner is listed elsewhere; an open caller is admitted from anywhere.
         let reply = token_call_from(&ctx, None, endpoint, &open_caller, &listed_token).await?;
@@ -404,7 +404,7 @@ async fn ip_03b(ctx: Ctx) -> CheckResult {
             format!(
                 "{endpoint} by an unlisted caller from the default address, of a token whose owner is listed on {second}: 200, active"
             ),
-            reply.summary(),
+            said(&reply),
         )?;
     }
     Ok(())
@@ -526,7 +526,7 @@ async fn ip_06c(ctx: Ctx) -> CheckResult {
         ensure(
             reply.status == 400,
             format!("400 for the whitelist entry {entry:?}"),
-            reply.summary(),
+            said(&reply),
         )?;
     }
     Ok(())

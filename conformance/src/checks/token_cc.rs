@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use super::token_err::{CC, expect_error, granted, post_token, unique};
+use super::token_err::{CC, expect_error, granted, post_token, said, unique};
 use super::token_req::scope_of;
 use crate::check;
 use crate::ctx::{ClientCreds, Ctx, form_encode, form_pair, member};
@@ -160,12 +160,8 @@ async fn cc_03(ctx: Ctx) -> CheckResult {
             }
             continue;
         }
-        expect_error(&reply, &[400], &["invalid_scope"]).map_err(|_| {
-            fail(
-                format!("400 invalid_scope for scope={scope}"),
-                reply.summary(),
-            )
-        })?;
+        expect_error(&reply, &[400], &["invalid_scope"])
+            .map_err(|_| fail(format!("400 invalid_scope for scope={scope}"), said(&reply)))?;
     }
     Ok(())
 }
@@ -243,7 +239,7 @@ async fn cc_05b(ctx: Ctx) -> CheckResult {
         expect_error(&reply, &[401], &["invalid_client"]).map_err(|_| {
             fail(
                 format!("401 invalid_client for client_id {other}"),
-                reply.summary(),
+                said(&reply),
             )
         })?;
     }

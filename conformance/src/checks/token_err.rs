@@ -115,12 +115,28 @@ pub(super) fn stranger() -> ClientCreds {
     }
 }
 
+/// Status and `error`, or the body with its credentials blanked: failure messages reach the
+/// report unredacted, so a token granted where none should be must not appear in them.
+pub(super) fn said(reply: &Reply) -> String {
+    if let Some(error) = reply.error_code() {
+        return format!("{} {error}", reply.status);
+    }
+    match serde_json::from_str::<Value>(&reply.body) {
+        Ok(value) => format!(
+            "{} {}",
+            reply.status,
+            crate::http::short(&crate::http::Redactor::default().json(&value).to_string())
+        ),
+        Err(_) => format!("{} {}", reply.status, crate::http::short(&reply.body)),
+    }
+}
+
 /// Fails if the body carries a token.
 pub(super) fn no_token(reply: &Reply) -> CheckResult {
     let body: Value = serde_json::from_str(&reply.body).unwrap_or(Value::Null);
     for name in ["access_token", "refresh_token"] {
         if body.get(name).is_some() {
-            return Err(fail("no token in an error answer", reply.summary()));
+            return Err(fail("no token in an error answer", said(reply)));
         }
     }
     Ok(())
@@ -130,13 +146,13 @@ pub(super) fn no_token(reply: &Reply) -> CheckResult {
 /// no token.
 pub(super) fn expect_error(reply: &Reply, statuses: &[u16], codes: &[&str]) -> CheckResult {
     let expected = format!("{} {}", or_list(statuses), codes.join(" or "));
-    no_token(reply)?;
     let code = reply.error_code();
     ensure(
         statuses.contains(&reply.status) && code.as_deref().is_some_and(|c| codes.contains(&c)),
         expected,
-        reply.summary(),
-    )
+        said(reply),
+    )?;
+    no_token(reply)
 }
 
 fn or_list(statuses: &[u16]) -> String {
@@ -164,7 +180,7 @@ pub(super) fn basic_value(id: &str, secret: &str) -> String {
 /// A 200 token response's JSON, or a failure naming the request.
 pub(super) fn granted(reply: &Reply, what: &str) -> Result<Value, Outcome> {
     if reply.status != 200 {
-        return Err(fail(format!("200 for {what}"), reply.summary()));
+        return Err(fail(format!("200 for {what}"), said(reply)));
     }
     reply.json()
 }
@@ -188,7 +204,7 @@ fn error_shape(reply: &Reply, case: &str) -> CheckResult {
     no_token(reply)?;
     let body = reply
         .json()
-        .map_err(|_| fail(format!("{case}: a JSON body"), reply.summary()))?;
+        .map_err(|_| fail(format!("{case}: a JSON body"), said(reply)))?;
     let Some(error) = body.get("error").and_then(Value::as_str) else {
         return Err(fail(
             format!("{case}: a string `error`"),
@@ -375,12 +391,12 @@ async fn err_02(ctx: Ctx) -> CheckResult {
         ensure(
             reply.status < 500,
             format!("{case}: a 4xx, never a 5xx"),
-            reply.summary(),
+            said(&reply),
         )?;
         ensure(
             reply.status == status && reply.error_code().as_deref() == Some("invalid_request"),
             format!("{case}: {status} invalid_request"),
-            reply.summary(),
+            said(&reply),
         )?;
     }
     Ok(())

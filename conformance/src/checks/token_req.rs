@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use super::token_err::{CC, expect_error, granted, no_token};
+use super::token_err::{CC, expect_error, granted, no_token, said};
 use crate::check;
 use crate::ctx::{ClientCreds, Ctx, basic, form_encode, form_pair};
 use crate::model::{Check, CheckResult, Outcome, deviate, ensure, fail, skip};
@@ -151,7 +151,7 @@ async fn req_01a(ctx: Ctx) -> CheckResult {
     ensure(
         (400..500).contains(&reply.status),
         "a 4xx without a token (405 with Allow: POST on the reference)",
-        reply.summary(),
+        said(&reply),
     )?;
     if reply.status == 405 {
         // HTTP requires a 405 to say which methods are allowed.
@@ -181,7 +181,7 @@ async fn req_01b(ctx: Ctx) -> CheckResult {
     if reply.status == 400 && reply.error_code().as_deref() == Some("invalid_client") {
         return Err(fail(
             "401 invalid_client or 400 invalid_request",
-            reply.summary(),
+            said(&reply),
         ));
     }
     Ok(())
@@ -204,7 +204,7 @@ async fn req_02(ctx: Ctx) -> CheckResult {
         &["invalid_request", "unsupported_grant_type"],
     )?;
     if reply.error_code().as_deref() == Some("unsupported_grant_type") {
-        return Err(deviate("400 invalid_request (AMB-30)", reply.summary()));
+        return Err(deviate("400 invalid_request (AMB-30)", said(&reply)));
     }
     Ok(())
 }
@@ -222,13 +222,13 @@ async fn req_03(ctx: Ctx) -> CheckResult {
         .map_err(|_| {
             fail(
                 format!("400 invalid_request for the body {body:?}"),
-                reply.summary(),
+                said(&reply),
             )
         })?;
         if reply.error_code().as_deref() == Some("unsupported_grant_type") {
             deviation = Some(deviate(
                 format!("invalid_request for the body {body:?}: grant_type is missing"),
-                reply.summary(),
+                said(&reply),
             ));
         }
     }
@@ -299,7 +299,7 @@ async fn req_06(ctx: Ctx) -> CheckResult {
     for (body, case) in cases {
         let reply = ctx.token(&client, &body).await?;
         expect_error(&reply, &[400], &["invalid_request"])
-            .map_err(|_| fail(format!("400 invalid_request for {case}"), reply.summary()))?;
+            .map_err(|_| fail(format!("400 invalid_request for {case}"), said(&reply)))?;
     }
     Ok(())
 }
@@ -319,7 +319,7 @@ async fn req_07a(ctx: Ctx) -> CheckResult {
     )?;
     let reply = ctx.token(&client, "grant_type=").await?;
     expect_error(&reply, &[400], &["invalid_request"])
-        .map_err(|_| fail("`grant_type=`: 400 invalid_request", reply.summary()))
+        .map_err(|_| fail("`grant_type=`: 400 invalid_request", said(&reply)))
 }
 
 async fn req_07b(ctx: Ctx) -> CheckResult {
@@ -331,7 +331,7 @@ async fn req_07b(ctx: Ctx) -> CheckResult {
     ensure(
         body.get("access_token").is_some_and(Value::is_string),
         "an access_token",
-        crate::http::short(&reply.body),
+        said(&reply),
     )
 }
 

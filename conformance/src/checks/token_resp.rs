@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use futures_util::{StreamExt, stream};
 use serde_json::Value;
 
-use super::token_err::{CC, granted, post_token, with_secret};
+use super::token_err::{CC, granted, post_token, said, with_secret};
 use super::token_req::{allowed_scope, scope_of};
 use crate::check;
 use crate::ctx::{ClientCreds, Ctx, form_pair, member};
@@ -167,11 +167,7 @@ async fn resp_01(ctx: Ctx) -> CheckResult {
         "Content-Type: application/json",
         format!("{content_type:?}"),
     )?;
-    ensure(
-        body.is_object(),
-        "a JSON object",
-        crate::http::short(&reply.body),
-    )?;
+    ensure(body.is_object(), "a JSON object", said(&reply))?;
     let token = member(&body, "access_token")?;
     ensure(
         !token.is_empty(),
@@ -254,7 +250,7 @@ async fn resp_03(ctx: Ctx) -> CheckResult {
     if reply.status != 200 {
         return Err(fail(
             format!("400 invalid_scope, or 200 without {unknown}, for scope `{allowed} {unknown}`"),
-            reply.summary(),
+            said(&reply),
         ));
     }
     let body = reply.json()?;
