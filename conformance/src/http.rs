@@ -1,6 +1,7 @@
 //! Every exchange a check makes, recorded for its transcript with secrets redacted, and a
 //! `curl` line that replays the request.
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use base64::Engine;
@@ -31,24 +32,56 @@ const SECRET_NAMES: &[&str] = &[
 /// them from anything recorded.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
-    known: Arc<RwLock<Vec<String>>>,
+    known: Arc<RwLock<Known>>,
+}
+
+/// Token-shaped secrets (the usual case) are found by looking each run of token characters
+/// up in a set, so the cost stays linear however many tokens a run has seen; the rest (a
+/// target file's hand-written secret) are searched for as substrings.
+#[derive(Debug, Default)]
+struct Known {
+    token_shaped: HashSet<String>,
+    other: Vec<String>,
+}
+
+/// Characters of base64url, JWTs and RFC 3986 unreserved text: never form-encoded, so a
+/// token reads the same in a body, a query string or JSON.
+fn token_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~')
 }
 
 impl Redactor {
     pub fn remember(&self, secret: &str) {
         // Short values would blank out ordinary text.
-        if secret.len() >= 8 {
-            let mut known = self.known.write().unwrap_or_else(PoisonError::into_inner);
-            if !known.iter().any(|k| k == secret) {
-                known.push(secret.to_owned());
-            }
+        if secret.len() < 8 {
+            return;
+        }
+        let mut known = self.known.write().unwrap_or_else(PoisonError::into_inner);
+        if secret.chars().all(token_char) {
+            known.token_shaped.insert(secret.to_owned());
+        } else if !known.other.iter().any(|k| k == secret) {
+            known.other.push(secret.to_owned());
         }
     }
 
     pub fn text(&self, text: &str) -> String {
         let known = self.known.read().unwrap_or_else(PoisonError::into_inner);
-        let mut out = text.to_owned();
-        for secret in known.iter() {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(start) = rest.find(token_char) {
+            out.push_str(&rest[..start]);
+            let run = &rest[start..];
+            let end = run.find(|c: char| !token_char(c)).unwrap_or(run.len());
+            let word = &run[..end];
+            out.push_str(if known.token_shaped.contains(word) {
+                REDACTED
+            } else {
+                word
+            });
+            rest = &run[end..];
+        }
+        out.push_str(rest);
+        for secret in &known.other {
             let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
             for form in [secret.as_str(), encoded.as_str()] {
                 if out.contains(form) {
@@ -358,6 +391,16 @@ mod tests {
             "https://c.example/cb?code=[redacted]&state=s1"
         );
         assert_eq!(redactor.text("a%2Fb s3cret-value-123"), "a%2Fb [redacted]");
+        assert_eq!(
+            redactor.text("x=s3cret-value-123&y=s3cret-value-1234"),
+            "x=[redacted]&y=s3cret-value-1234",
+            "whole tokens only"
+        );
+        redactor.remember("hand written secret/+");
+        assert_eq!(
+            redactor.text("a=hand+written+secret%2F%2B b=hand written secret/+"),
+            "a=[redacted] b=[redacted]"
+        );
     }
 
     #[test]

@@ -353,15 +353,14 @@ pub async fn login(
     if state.throttle.blocked(&throttle_key, now).is_some() {
         return pages::page(StatusCode::OK, pages::login(return_to, &view.csrf, true));
     }
-    let users = state.users.clone();
-    let (name, secret) = (username.to_owned(), password.to_owned());
-    // argon2 takes tens of milliseconds of CPU: keep it off the async workers.
-    let verified = tokio::task::spawn_blocking(move || {
-        users.verify(&name, &secret).map(|u| u.username.clone())
-    })
-    .await
-    .ok()
-    .flatten();
+    let verified = state
+        .password_checks
+        .verify(
+            state.users.clone(),
+            username.to_owned(),
+            password.to_owned(),
+        )
+        .await;
     let Some(username) = verified else {
         state.throttle.record_failure(&throttle_key, now);
         tracing::info!("end-user login refused");
