@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs the pinned oidc-provider (npm ci, into node_modules here) and starts the peer in
+# the background on PEER_ADDR (default 127.0.0.1:4000). Returns once the discovery document
+# answers, and prints the server's PID on standard output; stop it with stop.sh.
+#   --no-install   skip npm ci (node_modules already installed)
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+addr="${PEER_ADDR:-127.0.0.1:4000}"
+state="${PEER_STATE_DIR:-${TMPDIR:-/tmp}}"
+pidfile="$state/conformance-peer-oidc-provider-${addr//[:.]/-}.pid"
+logfile="$state/conformance-peer-oidc-provider-${addr//[:.]/-}.log"
+discovery="http://$addr/.well-known/openid-configuration"
+
+install=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-install) install=0 ;;
+    *) echo "run.sh: unknown argument $arg" >&2; exit 2 ;;
+  esac
+done
+
+answers() {
+  node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1"
+}
+
+command -v node >/dev/null || { echo "run.sh: node is not installed" >&2; exit 1; }
+if answers "$discovery"; then
+  echo "run.sh: something already answers at $discovery; stop it first (stop.sh)" >&2
+  exit 1
+fi
+
+cd "$here"
+if [ "$install" = 1 ]; then
+  npm ci --no-audit --no-fund --loglevel=error >&2
+fi
+
+mkdir -p "$state"
+PEER_ADDR="$addr" nohup node server.mjs >"$logfile" 2>&1 &
+pid=$!
+echo "$pid" >"$pidfile"
+
+for _ in $(seq 1 100); do
+  if answers "$discovery"; then
+    echo "$pid"
+    exit 0
+  fi
+  if ! kill -0 "$pid" 2>/dev/null; then
+    echo "run.sh: the peer exited; its log ($logfile):" >&2
+    cat "$logfile" >&2
+    rm -f "$pidfile"
+    exit 1
+  fi
+  sleep 0.2
+done
+echo "run.sh: no answer at $discovery after 20 s; log: $logfile" >&2
+kill "$pid" 2>/dev/null || true
+rm -f "$pidfile"
+exit 1
