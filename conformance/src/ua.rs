@@ -95,6 +95,8 @@ impl UserAgent {
         self.authorize_deciding(query, Decision::Approve).await
     }
 
+    /// With [`Decision::Deny`], a server that consents by itself (a code, and no consent form
+    /// on the way) leaves nothing to deny: the check is skipped.
     pub async fn authorize_deciding(
         &self,
         query: &str,
@@ -103,7 +105,14 @@ impl UserAgent {
         let endpoint = self.ctx.endpoint("authorization")?;
         let separator = if endpoint.contains('?') { '&' } else { '?' };
         let first = format!("{endpoint}{separator}{query}");
-        self.walk(&first, decision).await
+        let mut consent_forms = 0;
+        let landing = self.walk(&first, decision, &mut consent_forms).await?;
+        if decision == Decision::Deny && consent_forms == 0 && landing.param("code").is_some() {
+            return Err(skip(
+                "the server consents by itself (a code without a consent page): nothing to deny",
+            ));
+        }
+        Ok(landing)
     }
 
     /// Only the first answer of the authorization endpoint, nothing followed.
@@ -114,7 +123,12 @@ impl UserAgent {
             .await
     }
 
-    async fn walk(&self, start: &str, decision: Decision) -> Result<Landing, Outcome> {
+    async fn walk(
+        &self,
+        start: &str,
+        decision: Decision,
+        consent_forms: &mut usize,
+    ) -> Result<Landing, Outcome> {
         let mut url = Url::parse(start).map_err(|e| fail("a valid authorization URL", e))?;
         let mut reply = self.ctx.send(self.http.get(url.clone())).await?;
         for _ in 0..MAX_STEPS {
@@ -151,6 +165,9 @@ impl UserAgent {
                     ),
                 ));
             }
+            if !form.is_login {
+                *consent_forms += 1;
+            }
             let body = url::form_urlencoded::Serializer::new(String::new())
                 .extend_pairs(form.fields.iter())
                 .finish();
@@ -172,6 +189,7 @@ impl UserAgent {
 struct FilledForm {
     action: Url,
     fields: Vec<(String, String)>,
+    is_login: bool,
 }
 
 /// Reads the page's first form: a login form (a password field) gets the target's
@@ -245,7 +263,11 @@ fn fill_form(
             fields.push((name.to_owned(), value.unwrap_or("").to_owned()));
         }
     }
-    Ok(Some(FilledForm { action, fields }))
+    Ok(Some(FilledForm {
+        action,
+        fields,
+        is_login,
+    }))
 }
 
 fn login_username(ua: &UserAgent) -> Result<String, Outcome> {

@@ -89,10 +89,11 @@ const configuration = {
 const provider = new Provider(issuer, configuration);
 
 // RFC 6749 §3.3 lets a server apply a default scope; oidc-provider instead denies a request
-// that grants no scope, so a request without one gets DEFAULT_SCOPE.
+// that grants no scope, so a request without one (or with an empty one, which RFC 6749 §3.1
+// counts as absent) gets DEFAULT_SCOPE.
 const DEFAULT_SCOPE = 'api:read';
 provider.use(async (ctx, next) => {
-  if (ctx.method === 'GET' && ctx.path === '/auth' && ctx.query.scope === undefined) {
+  if (ctx.method === 'GET' && ctx.path === '/auth' && (ctx.query.scope === undefined || ctx.query.scope === '')) {
     ctx.query = { ...ctx.query, scope: DEFAULT_SCOPE };
   }
   await next();

@@ -6,8 +6,8 @@ use rand::{Rng, SeedableRng};
 use serde_json::json;
 
 use super::code_flow::{
-    Browser, StateBack, Stop, code_of, code_query, error_page, error_redirect, exchange, join,
-    logged_in, ok_body, outline, read_form, redact_url, redeem, s256, s256_query, scope_set,
+    Browser, Consent, StateBack, Stop, code_of, code_query, error_page, error_redirect, exchange,
+    join, logged_in, ok_body, outline, read_form, redact_url, redeem, s256, s256_query, scope_set,
     strict,
 };
 use crate::check;
@@ -122,8 +122,12 @@ async fn req_01(ctx: Ctx) -> CheckResult {
     let query = s256_query(&client, &join(&[&scope.unwrap_or_default(), "state=xyz"]));
     let browser = Browser::new(&ctx);
 
-    let form = browser.consent_form(&query).await?;
-    let stop = browser.post(&form.action, &form.approve_fields()).await?;
+    // After login and consent: approve the page, or take the code of a server that consents
+    // by itself.
+    let stop = match browser.consent(&query).await? {
+        Consent::Form(form) => browser.post(&form.action, &form.approve_fields()).await?,
+        Consent::Automatic(stop) => stop,
+    };
 
     let Some(location) = stop.leaving else {
         return Err(fail(
@@ -612,10 +616,12 @@ async fn req_06(ctx: Ctx) -> CheckResult {
         error_redirect(
             &Landing::Redirect(leaving),
             client.redirect(),
+            // Which error comes back is AUTHZ-ERR's business; this row is about login first.
             &[
                 "invalid_request",
                 "invalid_scope",
                 "unsupported_response_type",
+                "access_denied",
             ],
             StateBack::Any,
             case,

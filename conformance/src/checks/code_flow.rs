@@ -494,6 +494,17 @@ pub(super) struct Browser {
 }
 
 /// Where a GET or POST of the browser ended after same-origin redirects.
+/// Why consent checks skip against a server that shows no consent page.
+pub(super) const AUTOMATIC_CONSENT: &str =
+    "the server consents by itself (a code without a consent page): no consent form to test";
+
+/// What follows login.
+#[derive(Debug)]
+pub(super) enum Consent {
+    Form(Form),
+    Automatic(Stop),
+}
+
 #[derive(Debug)]
 pub(super) struct Stop {
     pub(super) url: Url,
@@ -611,12 +622,25 @@ impl Browser {
         self.post(&form.action, &fields).await
     }
 
-    /// Logs in as needed and returns the consent page's form for `query`.
+    /// Logs in as needed and returns the consent page's form for `query`. A server that
+    /// consents by itself has no form to test: that is a skip.
     pub(super) async fn consent_form(&self, query: &str) -> Result<Form, Outcome> {
+        match self.consent(query).await? {
+            Consent::Form(form) => Ok(form),
+            Consent::Automatic(_) => Err(skip(AUTOMATIC_CONSENT)),
+        }
+    }
+
+    /// Logs in as needed; then the consent page's form, or the redirect with a code of a
+    /// server that consents by itself.
+    pub(super) async fn consent(&self, query: &str) -> Result<Consent, Outcome> {
         let url = self.authorize_url(query)?;
         let mut stop = self.get(&url).await?;
         for _ in 0..4 {
             if let Some(leaving) = &stop.leaving {
+                if query_param(leaving, "code").is_some() {
+                    return Ok(Consent::Automatic(stop));
+                }
                 return Err(fail(
                     "the consent page",
                     format!("a redirect to {}", redact_url(leaving)),
@@ -629,7 +653,7 @@ impl Browser {
                 ));
             };
             if form.password_fields.is_empty() {
-                return Ok(form);
+                return Ok(Consent::Form(form));
             }
             stop = self.log_in(&form).await?;
         }

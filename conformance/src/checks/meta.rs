@@ -133,8 +133,14 @@ async fn meta_01(ctx: Ctx) -> CheckResult {
                 "[]",
             )?;
         }
+        // A `_supported` member is a list, or a flag such as RFC 9207's
+        // `authorization_response_iss_parameter_supported`.
         if name.ends_with("_supported") {
-            ensure(value.is_array(), format!("`{name}` as an array"), value)?;
+            ensure(
+                value.is_array() || value.is_boolean(),
+                format!("`{name}` as an array (or a boolean flag)"),
+                value,
+            )?;
         }
     }
     Ok(())

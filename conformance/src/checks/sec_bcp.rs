@@ -506,6 +506,10 @@ fn html_pages(ctx: &Ctx) -> Vec<(String, RecordedResponse)> {
         .iter()
         .filter_map(|e| {
             let response = e.response.as_ref()?;
+            // A redirect's little body is not a page anyone sees.
+            if (300..400).contains(&response.status) {
+                return None;
+            }
             let html = header_of(response, "content-type")?
                 .to_ascii_lowercase()
                 .starts_with("text/html");
