@@ -79,6 +79,7 @@ mod tests {
                 reason: None,
                 duration_ms: 1,
                 transcript: Vec::new(),
+                transcript_omitted: 0,
                 cases: None,
                 counterexample: None,
             })

@@ -12,7 +12,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 
-use super::{CheckReport, Report};
+use super::{CheckReport, Report, TRANSCRIPT_HEAD};
 use crate::http::Exchange;
 
 /// Outcomes in the order the page lists them, with their labels.
@@ -199,10 +199,23 @@ fn check_block(check: &CheckReport) -> Markup {
                 @if check.transcript.is_empty() {
                     p.muted { "No HTTP exchange." }
                 } @else {
-                    h4 { "Transcript (" (check.transcript.len()) " " (plural(check.transcript.len(), "exchange", "exchanges")) ")" }
+                    @let total = check.transcript.len() + check.transcript_omitted;
+                    h4 { "Transcript (" (total) " " (plural(total, "exchange", "exchanges")) ")" }
+                    @let shown_first = if check.transcript_omitted > 0 { TRANSCRIPT_HEAD } else { check.transcript.len() };
+                    @let (head, tail) = check.transcript.split_at(shown_first.min(check.transcript.len()));
                     ol.transcript {
-                        @for exchange in &check.transcript {
+                        @for exchange in head {
                             li { (exchange_block(exchange)) }
+                        }
+                    }
+                    @if check.transcript_omitted > 0 {
+                        p.muted { "… " (check.transcript_omitted) " more exchanges of the same kind are not kept." }
+                    }
+                    @if !tail.is_empty() {
+                        ol.transcript start=(head.len() + check.transcript_omitted + 1) {
+                            @for exchange in tail {
+                                li { (exchange_block(exchange)) }
+                            }
                         }
                     }
                 }

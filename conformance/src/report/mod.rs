@@ -64,10 +64,22 @@ pub struct CheckReport {
     pub reason: Option<String>,
     pub duration_ms: u64,
     pub transcript: Vec<Exchange>,
+    /// Exchanges left out of a long transcript (between its head and its tail).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub transcript_omitted: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cases: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub counterexample: Option<Counterexample>,
+}
+
+/// A check that sends thousands of requests (TOKEN-RESP-05) keeps this many exchanges from its
+/// start and end, so that reports stay readable.
+pub(crate) const TRANSCRIPT_HEAD: usize = 40;
+const TRANSCRIPT_TAIL: usize = 10;
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl CheckReport {
@@ -75,8 +87,15 @@ impl CheckReport {
         check: &Check,
         outcome: Outcome,
         duration: Duration,
-        transcript: Vec<Exchange>,
+        mut transcript: Vec<Exchange>,
     ) -> Self {
+        let mut transcript_omitted = 0;
+        if transcript.len() > TRANSCRIPT_HEAD + TRANSCRIPT_TAIL {
+            let tail = transcript.split_off(transcript.len() - TRANSCRIPT_TAIL);
+            transcript_omitted = transcript.len() - TRANSCRIPT_HEAD;
+            transcript.truncate(TRANSCRIPT_HEAD);
+            transcript.extend(tail);
+        }
         let (expected, actual) = match &outcome {
             Outcome::Fail { expected, actual } | Outcome::Warn { expected, actual } => {
                 (Some(expected.clone()), Some(actual.clone()))
@@ -96,6 +115,7 @@ impl CheckReport {
             reason: outcome.reason(),
             duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
             transcript,
+            transcript_omitted,
             cases: None,
             counterexample: None,
         }
@@ -180,5 +200,58 @@ impl Report {
 
     pub fn json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ctx::Ctx;
+    use crate::http::RecordedRequest;
+    use crate::model::CheckResult;
+
+    async fn nothing(_ctx: Ctx) -> CheckResult {
+        Ok(())
+    }
+
+    fn exchange(n: usize) -> Exchange {
+        Exchange {
+            request: RecordedRequest {
+                method: "GET".into(),
+                url: format!("http://127.0.0.1/{n}"),
+                headers: Vec::new(),
+                body: String::new(),
+                source: None,
+            },
+            response: None,
+            error: None,
+            curl: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_long_transcript_keeps_its_head_and_tail_and_counts_the_rest() {
+        let check = crate::check!("x-01", ["X-01"], Must, Both, [], "a rule", nothing);
+        let long: Vec<Exchange> = (0..1000).map(exchange).collect();
+
+        let report = CheckReport::new(&check, Outcome::Pass, Duration::ZERO, long);
+
+        assert_eq!(report.transcript.len(), TRANSCRIPT_HEAD + TRANSCRIPT_TAIL);
+        assert_eq!(
+            report.transcript_omitted,
+            1000 - TRANSCRIPT_HEAD - TRANSCRIPT_TAIL
+        );
+        assert_eq!(report.transcript[0].request.url, "http://127.0.0.1/0");
+        assert_eq!(
+            report.transcript[TRANSCRIPT_HEAD].request.url,
+            format!("http://127.0.0.1/{}", 1000 - TRANSCRIPT_TAIL)
+        );
+        let short = CheckReport::new(
+            &check,
+            Outcome::Pass,
+            Duration::ZERO,
+            (0..50).map(exchange).collect(),
+        );
+        assert_eq!((short.transcript.len(), short.transcript_omitted), (50, 0));
     }
 }
