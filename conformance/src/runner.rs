@@ -121,3 +121,162 @@ pub async fn run_all(
     results.sort_by_key(|(i, _)| *i);
     results.into_iter().map(|(_, r)| r).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discovery::Endpoints;
+    use crate::model::{CheckResult, deviate, fail, skip};
+    use crate::target::Target;
+
+    async fn passes(_ctx: Ctx) -> CheckResult {
+        Ok(())
+    }
+
+    async fn breaks(_ctx: Ctx) -> CheckResult {
+        Err(fail("200", "500"))
+    }
+
+    async fn deviates(_ctx: Ctx) -> CheckResult {
+        Err(deviate("405", "404"))
+    }
+
+    async fn cannot(_ctx: Ctx) -> CheckResult {
+        Err(skip("needs the target's test clock"))
+    }
+
+    fn catalog() -> Vec<Check> {
+        vec![
+            crate::check!(
+                "must-01",
+                ["MUST-01"],
+                Must,
+                Both,
+                [],
+                "a MUST rule",
+                breaks
+            ),
+            crate::check!(
+                "should-01",
+                ["SHOULD-01"],
+                Should,
+                Both,
+                [],
+                "a SHOULD rule",
+                breaks
+            ),
+            crate::check!(
+                "decision-01",
+                ["DECISION-01"],
+                Decision,
+                Both,
+                [],
+                "a decision",
+                breaks
+            ),
+            crate::check!(
+                "vendor-01",
+                ["VENDOR-01"],
+                Vendor,
+                VendorOnly,
+                [],
+                "a vendor rule",
+                passes
+            ),
+            crate::check!(
+                "strict-01",
+                ["STRICT-01"],
+                Must,
+                StrictOnly,
+                [Clock],
+                "a strict rule",
+                cannot
+            ),
+            crate::check!(
+                "detail-01",
+                ["DETAIL-01"],
+                Must,
+                Both,
+                [],
+                "a detail",
+                deviates
+            ),
+        ]
+    }
+
+    fn run(reference: bool) -> Arc<Run> {
+        let target = Target::parse(
+            &format!("name = \"t\"\nissuer = \"http://127.0.0.1:9\"\nprofile = \"strict\"\nreference = {reference}\n"),
+            "t.toml",
+        )
+        .unwrap();
+        Arc::new(Run::new(
+            target,
+            Endpoints::default(),
+            Profile::Strict,
+            false,
+            1,
+        ))
+    }
+
+    fn outcomes(results: &[CheckReport]) -> Vec<(&str, &str)> {
+        results
+            .iter()
+            .map(|r| (r.id.as_str(), r.outcome.as_str()))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn levels_decide_between_failure_and_warning_and_order_is_kept() {
+        let checks = select(&catalog(), Profile::Strict, &Selection::default());
+
+        let foreign = run_all(run(false), checks.clone(), |_| {}).await;
+        let reference = run_all(run(true), checks, |_| {}).await;
+
+        assert_eq!(
+            outcomes(&foreign),
+            [
+                ("must-01", "fail"),
+                ("should-01", "warn"),
+                ("decision-01", "warn"),
+                ("strict-01", "skip"),
+                ("detail-01", "warn"),
+            ]
+        );
+        assert_eq!(
+            outcomes(&reference)[2],
+            ("decision-01", "fail"),
+            "DECISION rows bind the reference"
+        );
+        assert_eq!(foreign[0].expected.as_deref(), Some("200"));
+        assert_eq!(
+            foreign[3].reason.as_deref(),
+            Some("needs the target's test clock")
+        );
+    }
+
+    #[test]
+    fn selection_matches_ids_and_rows_by_glob_and_profiles_filter() {
+        let catalog = catalog();
+        let ids = |profile, only: &[&str]| {
+            let only: Vec<String> = only.iter().map(|s| (*s).to_owned()).collect();
+            select(&catalog, profile, &Selection::new(&only).unwrap())
+                .iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>()
+        };
+
+        assert_eq!(ids(Profile::Vendor, &[]).len(), 5, "strict-only left out");
+        assert_eq!(ids(Profile::Strict, &["must-*"]), ["must-01"]);
+        assert_eq!(
+            ids(Profile::Strict, &["SHOULD-01,detail-*"]),
+            ["should-01", "detail-01"]
+        );
+        assert_eq!(ids(Profile::Vendor, &["vendor-0?"]), ["vendor-01"]);
+        assert!(ids(Profile::Strict, &["nothing-*"]).is_empty());
+        assert!(
+            Selection::new(&["[".to_owned()]).is_err(),
+            "a bad glob is a usage error"
+        );
+    }
+}

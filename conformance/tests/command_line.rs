@@ -1,0 +1,153 @@
+//! The binary's contract: exit statuses and messages (design.md), and discovery's fallback to
+//! OpenID discovery against a stand-in server.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
+use std::process::Output;
+
+use conformance::ctx::plain_client;
+use conformance::discovery::Endpoints;
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+async fn conformance(args: &[&str]) -> Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_conformance"))
+        .args(args)
+        .output()
+        .await
+        .expect("the binary runs")
+}
+
+fn target_file(dir: &tempfile::TempDir, text: &str) -> String {
+    let path = dir.path().join("target.toml");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[tokio::test]
+async fn a_bad_target_file_is_exit_2_with_the_field_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "name = \"x\"\nissuer = \"http://127.0.0.1:9\"\nprofile = \"lenient\"\n",
+            "profile",
+        ),
+        ("name = \"x\"\nprofile = \"strict\"\n", "issuer"),
+        (
+            "name = \"x\"\nissuer = \"http://127.0.0.1:9\"\nprofile = \"strict\"\n[clients.code]\nid = \"a\"\nsecret = \"b\"\n",
+            "clients.code.redirect_uri",
+        ),
+    ];
+    for (text, field) in cases {
+        let path = target_file(&dir, text);
+
+        let output = conformance(&["--target", &path, "--quiet"]).await;
+
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{field}: {stderr}");
+        assert!(
+            stderr.contains(field),
+            "the message names `{field}`: {stderr}"
+        );
+    }
+    let missing = conformance(&["--target", "/nonexistent/target.toml"]).await;
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn an_unreachable_target_is_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    // Port 9 (discard) on loopback: nothing listens there.
+    let path = target_file(
+        &dir,
+        "name = \"gone\"\nissuer = \"http://127.0.0.1:9\"\nprofile = \"strict\"\n",
+    );
+    let reports = dir.path().join("reports");
+
+    let output = conformance(&[
+        "--target",
+        &path,
+        "--quiet",
+        "--report-dir",
+        reports.to_str().unwrap(),
+    ])
+    .await;
+
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        !reports.exists(),
+        "no report for a target that was never reached"
+    );
+}
+
+#[tokio::test]
+async fn list_names_every_check_and_the_rows_checked_elsewhere() {
+    let output = conformance(&["--list"]).await;
+
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    let lines = conformance::checks::catalog().len() + conformance::checks::CHECKED_ELSEWHERE.len();
+    assert_eq!(text.lines().count(), lines);
+    assert!(
+        text.contains("token-cc-01") && text.contains("ADMIN-11"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn discovery_falls_back_to_openid_configuration() {
+    let server = MockServer::start().await;
+    let issuer = server.uri();
+    Mock::given(method("GET"))
+        .and(path("/.well-known/openid-configuration"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "issuer": issuer,
+            "token_endpoint": format!("{issuer}/oauth2/token"),
+            "authorization_endpoint": format!("{issuer}/oauth2/authorize"),
+        })))
+        .mount(&server)
+        .await;
+    // Anything else, RFC 8414's path included, is wiremock's 404.
+
+    let endpoints = Endpoints::discover(&plain_client(None), &issuer)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        endpoints.metadata_url,
+        format!("{issuer}/.well-known/openid-configuration")
+    );
+    assert_eq!(
+        endpoints.token.as_deref(),
+        Some(format!("{issuer}/oauth2/token").as_str())
+    );
+    assert_eq!(
+        endpoints.introspection, None,
+        "absent endpoints make their checks skip"
+    );
+    assert_eq!(
+        endpoints.check_token.as_deref(),
+        Some(format!("{issuer}/oauth2/check_token").as_str())
+    );
+}
+
+#[tokio::test]
+async fn metadata_that_is_not_json_is_no_metadata() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("<html>welcome</html>"))
+        .mount(&server)
+        .await;
+
+    let error = Endpoints::discover(&plain_client(None), &server.uri())
+        .await
+        .unwrap_err();
+
+    assert!(error.to_string().starts_with("no metadata at"), "{error}");
+}
