@@ -2,7 +2,7 @@
 //! server's demo resources under `/resources/...`; a target without them skips.
 
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::flow::{
     access_token, at_resource, bearer_challenge, challenge_error, code, refresh_token,
@@ -181,20 +181,7 @@ async fn bearer_03a(ctx: Ctx) -> CheckResult {
 
 async fn bearer_03b(ctx: Ctx) -> CheckResult {
     let url = resource_url(&ctx, BACKOFFICE)?;
-    ctx.set_clock("2030-06-15T12:00:00Z").await?;
-    let client = ctx.cc_client().await?;
-    let reply = ctx.client_credentials(&client).await?;
-    ensure(
-        reply.status == 200,
-        "200 from client_credentials",
-        reply.summary(),
-    )?;
-    let issued = reply.json()?;
-    let token = access_token(&issued)?;
-    let expires_in = issued
-        .get("expires_in")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| fail("a numeric expires_in", &issued))?;
+    let (_, token, expires_in) = super::flow::token_at_fixed_time(&ctx).await?;
 
     ctx.advance_clock(expires_in).await?;
     let reply = at_resource(&ctx, Method::GET, &url, Some(&format!("Bearer {token}"))).await?;

@@ -250,3 +250,21 @@ pub(super) fn scope_set(value: Option<&Value>) -> std::collections::BTreeSet<Str
 pub(super) fn access_token(tokens: &Value) -> Result<String, Outcome> {
     member(tokens, "access_token")
 }
+
+/// With the test clock frozen at a fixed instant: a fresh client_credentials client, one of
+/// its access tokens and the token's `expires_in`.
+pub(super) async fn token_at_fixed_time(ctx: &Ctx) -> Result<(ClientCreds, String, i64), Outcome> {
+    ctx.set_clock("2030-06-15T12:00:00Z").await?;
+    let client = ctx.cc_client().await?;
+    let reply = ctx.client_credentials(&client).await?;
+    if reply.status != 200 {
+        return Err(fail("200 from client_credentials", reply.summary()));
+    }
+    let issued = reply.json()?;
+    let token = access_token(&issued)?;
+    let expires_in = issued
+        .get("expires_in")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| fail("a numeric expires_in", &issued))?;
+    Ok((client, token, expires_in))
+}

@@ -279,20 +279,7 @@ async fn introspect_04a(ctx: Ctx) -> CheckResult {
 }
 
 async fn introspect_04b(ctx: Ctx) -> CheckResult {
-    ctx.set_clock("2030-06-15T12:00:00Z").await?;
-    let client = ctx.cc_client().await?;
-    let reply = ctx.client_credentials(&client).await?;
-    ensure(
-        reply.status == 200,
-        "200 from client_credentials",
-        reply.summary(),
-    )?;
-    let issued = reply.json()?;
-    let token = access_token(&issued)?;
-    let expires_in = issued
-        .get("expires_in")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| fail("a numeric expires_in", &issued))?;
+    let (client, token, expires_in) = super::flow::token_at_fixed_time(&ctx).await?;
 
     ctx.advance_clock(expires_in - 1).await?;
     let last_second = ctx.introspect(&client, &token).await?;

@@ -9,7 +9,7 @@ use super::flow::{
 };
 use crate::check;
 use crate::ctx::{ClientCreds, Ctx, basic, form_pair};
-use crate::model::{Check, CheckResult, deviate, ensure, fail};
+use crate::model::{Check, CheckResult, deviate, ensure};
 use crate::target::Secret;
 
 pub(super) fn checks() -> Vec<Check> {
@@ -212,20 +212,7 @@ async fn revoke_04a(ctx: Ctx) -> CheckResult {
 }
 
 async fn revoke_04b(ctx: Ctx) -> CheckResult {
-    ctx.set_clock("2030-06-15T12:00:00Z").await?;
-    let client = ctx.cc_client().await?;
-    let reply = ctx.client_credentials(&client).await?;
-    ensure(
-        reply.status == 200,
-        "200 from client_credentials",
-        reply.summary(),
-    )?;
-    let issued = reply.json()?;
-    let token = access_token(&issued)?;
-    let expires_in = issued
-        .get("expires_in")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| fail("a numeric expires_in", &issued))?;
+    let (client, token, expires_in) = super::flow::token_at_fixed_time(&ctx).await?;
     ctx.advance_clock(expires_in).await?;
     ensure(
         !is_active(&ctx, &client, &token).await?,
