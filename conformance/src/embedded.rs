@@ -52,7 +52,6 @@ pub async fn start_reference(profile: Profile) -> Result<Embedded, String> {
             username: Some("test-user".into()),
             password: Some(Secret::new("test-password")),
         }),
-        reference: true,
     };
     Ok(Embedded {
         server,

@@ -87,9 +87,6 @@ pub struct Target {
     pub clients: BTreeMap<String, ClientEntry>,
     #[serde(default)]
     pub login: Option<Login>,
-    /// The reference server itself: DECISION rows fail instead of warning.
-    #[serde(default)]
-    pub reference: bool,
 }
 
 /// A target file that cannot be used; says which field and why.
@@ -249,7 +246,7 @@ password = "user-password-0004"
 
         assert_eq!(target.name, "my-server");
         assert_eq!(target.profile, Profile::Strict);
-        assert!(target.test_clock && !target.reference);
+        assert!(target.test_clock);
         assert_eq!(target.source_ips.len(), 2);
         assert_eq!(
             target.client("cc").unwrap().scope.as_deref(),
