@@ -31,6 +31,8 @@ pub struct Run {
     /// Wait in real time for expiries of several minutes (`--slow`).
     pub slow: bool,
     pub seed: u64,
+    /// `--cases`: generated cases per generating check, instead of each one's default.
+    pub cases: Option<usize>,
     http: reqwest::Client,
     bound: Mutex<HashMap<IpAddr, reqwest::Client>>,
 }
@@ -54,9 +56,15 @@ impl Run {
             redactor,
             slow,
             seed,
+            cases: None,
             http: plain_client(None),
             bound: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Generated cases for a check whose own default is `default`.
+    pub fn cases_or(&self, default: usize) -> usize {
+        self.cases.unwrap_or(default)
     }
 
     /// The issuer's origin plus `path`: the admin API, resources, test clock.

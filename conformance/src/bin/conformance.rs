@@ -46,9 +46,10 @@ struct Cli {
     /// Seed of the generated cases; a run with the same seed replays them.
     #[arg(long)]
     seed: Option<u64>,
-    /// Cases per property check.
-    #[arg(long, default_value_t = 64)]
-    cases: u32,
+    /// Generated cases per generating check (hostile redirect URIs, state values, malformed
+    /// token requests), instead of each check's default.
+    #[arg(long)]
+    cases: Option<usize>,
     /// Where runs write their reports.
     #[arg(long, default_value = "reports/conformance")]
     report_dir: PathBuf,
@@ -181,7 +182,9 @@ async fn check_target(
         profile: profile.as_str().into(),
     };
     let checks = select(&catalog(), profile, selection);
-    let run = Arc::new(Run::new(target, endpoints, profile, cli.slow, seed));
+    let mut run = Run::new(target, endpoints, profile, cli.slow, seed);
+    run.cases = cli.cases;
+    let run = Arc::new(run);
     let bar = if cli.quiet {
         ProgressBar::hidden()
     } else {

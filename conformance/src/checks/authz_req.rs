@@ -159,7 +159,7 @@ async fn req_01(ctx: Ctx) -> CheckResult {
 }
 
 /// Awkward `state` values: every character class the row names, then seeded mixtures.
-fn awkward_states(seed: u64) -> Vec<String> {
+fn awkward_states(seed: u64, generated: usize) -> Vec<String> {
     let mut states: Vec<String> = [
         "with spaces in it",
         "a&b",
@@ -179,7 +179,7 @@ fn awkward_states(seed: u64) -> Vec<String> {
     .collect();
     let alphabet: Vec<char> = " &+=%#äé€😀aZ09-._~?/;:,!'()*@$".chars().collect();
     let mut rng = StdRng::seed_from_u64(seed);
-    for _ in 0..4 {
+    for _ in 0..generated {
         states.push(
             (0..12)
                 .map(|_| alphabet[rng.random_range(0..alphabet.len())])
@@ -192,7 +192,7 @@ fn awkward_states(seed: u64) -> Vec<String> {
 async fn req_02(ctx: Ctx) -> CheckResult {
     let client = ctx.code_client().await?;
     let ua = logged_in(&ctx, &client).await?;
-    for state in awkward_states(ctx.run.seed) {
+    for state in awkward_states(ctx.run.seed, ctx.run.cases_or(4)) {
         let query = s256_query(&client, &form_pair("state", &state));
 
         let success = ua.authorize(&query).await?;

@@ -396,7 +396,7 @@ fn admitted(location: &str, registered: &Url) -> bool {
 
 /// Hostile redirect URIs around the registration `host` (with `path`): fixed attack shapes
 /// plus a seeded sample of hostile scheme × authority × path combinations.
-fn hostile_uris(host: &str, path: &str, other: &str, seed: u64) -> Vec<String> {
+fn hostile_uris(host: &str, path: &str, other: &str, seed: u64, sample: usize) -> Vec<String> {
     let fixed = [
         "https://attacker.example/cb".to_owned(),
         "//attacker.example/cb".to_owned(),
@@ -460,7 +460,7 @@ fn hostile_uris(host: &str, path: &str, other: &str, seed: u64) -> Vec<String> {
         }
     }
     combos.shuffle(&mut StdRng::seed_from_u64(seed));
-    combos.truncate(HOSTILE_SAMPLE);
+    combos.truncate(sample);
     fixed.into_iter().chain(combos).collect()
 }
 
@@ -484,7 +484,14 @@ async fn bcp_05(ctx: Ctx) -> CheckResult {
         format!("a code for the registered {registered_text}"),
         ctx.run.redactor.url(control.location()?),
     )?;
-    for uri in hostile_uris(&host, registered.path(), other.redirect(), ctx.run.seed) {
+    let sample = ctx.run.cases_or(HOSTILE_SAMPLE);
+    for uri in hostile_uris(
+        &host,
+        registered.path(),
+        other.redirect(),
+        ctx.run.seed,
+        sample,
+    ) {
         if let Landing::Redirect(location) = ua.authorize(&code_query(&client.id, &uri)).await? {
             ensure(
                 admitted(&location, &registered),

@@ -303,7 +303,7 @@ async fn err_01(ctx: Ctx) -> CheckResult {
     // Values the server might echo into `error_description`: generated from the run's seed, so
     // `--seed` replays them.
     let mut rng = StdRng::seed_from_u64(ctx.run.seed);
-    for _ in 0..PROPERTY_CASES {
+    for _ in 0..ctx.run.cases_or(PROPERTY_CASES) {
         let value = nasty_value(&mut rng);
         let as_scope = ctx
             .token(&client, &format!("{CC}&{}", form_pair("scope", &value)))
