@@ -1,8 +1,6 @@
 //! `conformance`: checks an OAuth 2.0 authorization server (by default the reference server,
 //! started in-process) and writes report.json, junit.xml, report.html and summary.md.
 
-#![allow(clippy::print_stdout)]
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -18,6 +16,14 @@ use conformance::runner::{Selection, run_all, select};
 use conformance::target::Target;
 use conformance::{baseline, embedded};
 use indicatif::{ProgressBar, ProgressStyle};
+
+/// `println!` that does not panic when standard output is a closed pipe (`| head`).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
 
 /// Exit statuses (design.md).
 const FAILED: u8 = 1;
@@ -138,7 +144,7 @@ fn usage(message: &str) -> ExitCode {
 
 fn list() {
     for check in catalog() {
-        println!(
+        out!(
             "{:<28} {:<34} {:<8} {:<6} {}",
             check.id,
             check.requirements.join(","),
@@ -148,9 +154,11 @@ fn list() {
         );
     }
     for row in CHECKED_ELSEWHERE {
-        println!(
+        out!(
             "{:<28} {:<34} {}",
-            "(not black-box)", row.requirement, row.why
+            "(not black-box)",
+            row.requirement,
+            row.why
         );
     }
 }
@@ -214,7 +222,7 @@ async fn check_target(
     let report = Report::new(info, started_at, clock.elapsed(), seed, results);
     print_table(&report);
     match report.write(&cli.report_dir) {
-        Ok(folder) => println!("reports: {}", folder.display()),
+        Ok(folder) => out!("reports: {}", folder.display()),
         Err(e) => {
             eprintln!(
                 "conformance: cannot write reports to {}: {e}",
@@ -227,13 +235,13 @@ async fn check_target(
     if let Some(expected) = expected {
         let verdict = baseline::compare(&report, expected, catalog().iter().map(|c| c.id));
         for id in &verdict.unexpected {
-            println!("  unexpected: {id} failed or warned, and the baseline does not expect it");
+            out!("  unexpected: {id} failed or warned, and the baseline does not expect it");
         }
         for id in &verdict.stale {
-            println!("  stale: {id} is expected to fail or warn, and did not");
+            out!("  stale: {id} is expected to fail or warn, and did not");
         }
         for id in &verdict.unknown {
-            println!("  unknown: the baseline expects {id}, which is not a check of the catalog");
+            out!("  unknown: the baseline expects {id}, which is not a check of the catalog");
         }
         status = if verdict.holds() { 0 } else { FAILED };
     }
@@ -242,7 +250,7 @@ async fn check_target(
 
 fn print_table(report: &Report) {
     let s = &report.summary;
-    println!(
+    out!(
         "{} ({}): {} passed, {} failed, {} warnings, {} skipped in {:.1} s",
         report.target.name,
         report.target.profile,
@@ -257,7 +265,7 @@ fn print_table(report: &Report) {
         .iter()
         .filter(|c| c.outcome == "fail" || c.outcome == "warn")
     {
-        println!(
+        out!(
             "  {:<4} {:<28} {:<24} {}",
             check.outcome.to_uppercase(),
             check.id,
