@@ -222,6 +222,11 @@ impl Ctx {
             }
         }
         let response_type = headers.get("content-type").and_then(|v| v.to_str().ok());
+        if response_type.is_some_and(|t| t.starts_with("text/html")) {
+            for value in crate::http::hidden_credentials(&body) {
+                self.remember(&value);
+            }
+        }
         exchange.response = Some(RecordedResponse {
             status,
             headers: header_pairs(&headers, redactor),

@@ -184,6 +184,24 @@ impl Redactor {
     }
 }
 
+/// Values of hidden form fields that are credentials (anti-forgery values, consent tickets):
+/// a page shows them before any request carries them.
+pub fn hidden_credentials(html: &str) -> Vec<String> {
+    let Ok(hidden) = scraper::Selector::parse("input[type=hidden]") else {
+        return Vec::new();
+    };
+    scraper::Html::parse_document(html)
+        .select(&hidden)
+        .filter(|input| {
+            input
+                .value()
+                .attr("name")
+                .is_some_and(|name| SECRET_NAMES.contains(&name))
+        })
+        .filter_map(|input| input.value().attr("value").map(str::to_owned))
+        .collect()
+}
+
 fn cut(text: &str) -> String {
     if text.len() <= BODY_LIMIT {
         return text.to_owned();
@@ -401,6 +419,14 @@ mod tests {
             redactor.text("a=hand+written+secret%2F%2B b=hand written secret/+"),
             "a=[redacted] b=[redacted]"
         );
+    }
+
+    #[test]
+    fn hidden_credentials_are_found_in_pages() {
+        let page = r#"<form><input type="hidden" name="csrf" value="anti-forgery-1234">
+            <input type="hidden" name="return_to" value="/oauth/authorize?x=1"></form>"#;
+
+        assert_eq!(hidden_credentials(page), ["anti-forgery-1234"]);
     }
 
     #[test]
