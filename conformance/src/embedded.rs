@@ -22,6 +22,14 @@ pub struct Embedded {
 }
 
 pub async fn start_reference(profile: Profile) -> Result<Embedded, String> {
+    start_reference_with(profile, |_| {}).await
+}
+
+/// The same, with the server's configuration adjusted first (the mutation tests set a defect).
+pub async fn start_reference_with(
+    profile: Profile,
+    adjust: impl FnOnce(&mut Config),
+) -> Result<Embedded, String> {
     let dir = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
     let mut config = Config::for_tests();
     config.database = format!("sqlite://{}", dir.path().join("reference.db").display());
@@ -29,6 +37,7 @@ pub async fn start_reference(profile: Profile) -> Result<Embedded, String> {
         Profile::Vendor => ServerProfile::Vendor,
         Profile::Strict => ServerProfile::Strict,
     };
+    adjust(&mut config);
     let secret_bytes: [u8; 32] = rand::rng().random();
     let admin_secret = URL_SAFE_NO_PAD.encode(secret_bytes);
     let server = start(config, Some(ClientSecret::new(admin_secret.clone())))

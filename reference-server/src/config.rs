@@ -73,6 +73,12 @@ pub struct Config {
     /// TOKEN-AUTH-02's `enc client:1`. Off by default: secrets are otherwise always random.
     #[arg(long, env = "REFERENCE_SERVER_ALLOW_CHOSEN_SECRETS")]
     pub allow_chosen_secrets: bool,
+
+    /// Break one rule on purpose, to prove a conformance check catches it (builds with the
+    /// `defects` feature only).
+    #[cfg(feature = "defects")]
+    #[arg(long, value_enum, env = "REFERENCE_SERVER_DEFECT")]
+    pub defect: Option<crate::defects::Defect>,
 }
 
 impl Config {
@@ -88,6 +94,8 @@ impl Config {
             catalogue: None,
             users: None,
             allow_chosen_secrets: true,
+            #[cfg(feature = "defects")]
+            defect: None,
         }
     }
 }

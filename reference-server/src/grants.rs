@@ -38,7 +38,9 @@ pub async fn authorization_code(
         Redemption::Fresh(code) => code,
         Redemption::Unknown | Redemption::Reused => return Err(invalid_grant()),
     };
-    if code.client_row_id != client.row_id || now >= code.expires_at {
+    let bound = code.client_row_id == client.row_id
+        || state.config.has_defect(crate::defects::Defect::CodeUnbound);
+    if !bound || now >= code.expires_at {
         return Err(invalid_grant());
     }
     // The exact string of the authorization request, query included (AMB-02, TOKEN-CODE-05).
@@ -51,7 +53,11 @@ pub async fn authorization_code(
         _ => return Err(invalid_grant()),
     }
     match (&code.challenge, form.get("code_verifier")) {
-        (Some(challenge), Some(verifier)) if pkce::verify(verifier, challenge) => {}
+        (Some(challenge), Some(verifier))
+            if pkce::verify(verifier, challenge)
+                || state
+                    .config
+                    .has_defect(crate::defects::Defect::PkceUnverified) => {}
         (Some(_), None) => return Err(OAuthError::invalid_request("code_verifier is required")),
         // A verifier for a code issued without a challenge is a downgrade attempt (PKCE-06).
         (Some(_), Some(_)) | (None, Some(_)) => return Err(invalid_grant()),

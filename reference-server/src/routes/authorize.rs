@@ -20,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq as _;
 
 use crate::client::{Client, GrantType};
+use crate::defects::Defect;
 use crate::form::{OAuthForm, parse_pairs};
 use crate::pages::{self, ConsentView, error_page};
 use crate::pkce;
@@ -390,10 +391,10 @@ pub async fn consent(
         return forbidden();
     };
     // AUTHZ-REQ-05: the anti-forgery value of this very session, or nothing happens.
-    if !form
+    let forged = !form
         .get("csrf")
-        .is_some_and(|csrf| same_secret(csrf, &view.csrf))
-    {
+        .is_some_and(|csrf| same_secret(csrf, &view.csrf));
+    if forged && !state.config.has_defect(Defect::ConsentCsrfUnchecked) {
         return forbidden();
     }
     let Some(pending) = form

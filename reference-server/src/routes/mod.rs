@@ -57,7 +57,20 @@ impl FromRequest<AppState> for AuthenticatedClient {
         let headers = request.headers().clone();
         let OAuthForm(form) = OAuthForm::from_request(request, state).await?;
         let credentials = credentials(&headers, &form)?;
-        let addr = client_addr(peer, &headers, &state.config.trusted_proxies);
+        // 0.0.0.0/0 and ::/0.
+        let every_peer = [
+            ipnet::IpNet::V4(ipnet::Ipv4Net::default()),
+            ipnet::IpNet::V6(ipnet::Ipv6Net::default()),
+        ];
+        let trusted = if state
+            .config
+            .has_defect(crate::defects::Defect::TrustForwardedFor)
+        {
+            &every_peer[..]
+        } else {
+            &state.config.trusted_proxies[..]
+        };
+        let addr = client_addr(peer, &headers, trusted);
         let client = authenticate(state, &credentials, Source::Address(addr)).await?;
         Ok(Self { client, form })
     }

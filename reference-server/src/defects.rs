@@ -1,0 +1,36 @@
+//! Deliberate defects, one rule broken each, so that the conformance suite can be shown to
+//! catch them (`--defect NAME`). They exist only in builds with the `defects` feature; in any
+//! other build [`Config::has_defect`] is `false` and the defective branches compile away.
+
+use crate::config::Config;
+
+/// A rule the server can be told to break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Defect {
+    /// A code is redeemed by whichever client presents it (TOKEN-CODE-04, TOKEN-CODE-07).
+    CodeUnbound,
+    /// `X-Forwarded-For` and `Forwarded` are believed from any peer (IP-07, IP-08).
+    TrustForwardedFor,
+    /// A token still works during the second of its expiry (INTROSPECT-04, BEARER-03, …).
+    ExpiryOffByOne,
+    /// Any `code_verifier` is accepted for a code with a challenge (PKCE-02).
+    PkceUnverified,
+    /// The consent form is accepted without this session's anti-forgery value (AUTHZ-REQ-05).
+    ConsentCsrfUnchecked,
+}
+
+impl Config {
+    /// Is the server running with `defect`? Always `false` without the `defects` feature.
+    #[inline]
+    pub fn has_defect(&self, defect: Defect) -> bool {
+        #[cfg(feature = "defects")]
+        {
+            self.defect == Some(defect)
+        }
+        #[cfg(not(feature = "defects"))]
+        {
+            let _ = defect;
+            false
+        }
+    }
+}
