@@ -7,16 +7,13 @@ use std::sync::{Mutex, PoisonError};
 use reqwest::{Method, RequestBuilder};
 use serde_json::{Value, json};
 
-use super::vredir::code_query;
+use super::flow::{self, code_exchange, refresh};
 use crate::check;
-use crate::ctx::{ClientCreds, Ctx, basic, form_pair, member, url_path_segment};
+use crate::ctx::{ClientCreds, Ctx, basic, member, url_path_segment};
 use crate::http::Reply;
 use crate::model::{Check, CheckResult, Outcome, ensure, fail};
 use crate::target::Secret;
-use crate::ua::UserAgent;
 
-/// RFC 7636 Appendix B: the verifier of [`super::vredir::CHALLENGE`].
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const SHOP_CB: &str = "https://shop.example/cb";
 
 pub(super) fn checks() -> Vec<Check> {
@@ -445,53 +442,13 @@ fn with_secret(client: &ClientCreds, secret: &str) -> ClientCreds {
     }
 }
 
-/// A code for `client` through the user agent (S256 PKCE, so both profiles would accept it).
-async fn code_for(ctx: &Ctx, client: &ClientCreds) -> Result<String, Outcome> {
-    let landing = UserAgent::new(ctx)
-        .authorize(&code_query(&client.id, client.redirect()))
-        .await?;
-    let code = landing.param("code").ok_or_else(|| {
-        fail(
-            "a code",
-            ctx.run
-                .redactor
-                .url(landing.location().unwrap_or("no redirect")),
-        )
-    })?;
-    ctx.remember(&code);
-    Ok(code)
-}
-
 async fn redeem(ctx: &Ctx, client: &ClientCreds, code: &str) -> Result<Reply, Outcome> {
-    let body = [
-        form_pair("grant_type", "authorization_code"),
-        form_pair("code", code),
-        form_pair("redirect_uri", client.redirect()),
-        form_pair("code_verifier", VERIFIER),
-    ]
-    .join("&");
-    ctx.token(client, &body).await
-}
-
-async fn refresh(ctx: &Ctx, client: &ClientCreds, token: &str) -> Result<Reply, Outcome> {
-    let body = [
-        form_pair("grant_type", "refresh_token"),
-        form_pair("refresh_token", token),
-    ]
-    .join("&");
-    ctx.token(client, &body).await
+    ctx.token(client, &code_exchange(client, code)).await
 }
 
 /// Access and refresh token of a code flow for `client`.
 async fn user_tokens(ctx: &Ctx, client: &ClientCreds) -> Result<(String, String), Outcome> {
-    let code = code_for(ctx, client).await?;
-    let reply = redeem(ctx, client, &code).await?;
-    ensure(
-        reply.status == 200,
-        "200 redeeming a fresh code",
-        reply.summary(),
-    )?;
-    let body = reply.json()?;
+    let body = flow::user_tokens(ctx, client).await?;
     Ok((
         member(&body, "access_token")?,
         member(&body, "refresh_token")?,
@@ -953,7 +910,7 @@ with_api!(admin_04b, admin_04b_run);
 async fn admin_04b_run(ctx: &Ctx, api: &Api) -> CheckResult {
     let old = api.one_click().await?;
     let (access, refresh_token) = user_tokens(ctx, &old).await?;
-    let pending = code_for(ctx, &old).await?;
+    let pending = flow::code(ctx, &old).await?;
     let bystander = api.wallet("bystander", &["accounts:view"]).await?;
     let bystander_token = ctx.access_token(&bystander).await?;
 
@@ -1048,7 +1005,7 @@ async fn admin_05b_run(ctx: &Ctx, api: &Api) -> CheckResult {
     let body = json!({"kind": "one_click", "client_id": id, "redirect_urls": [SHOP_CB]});
     let (_, first) = api.created(body.clone()).await?;
     let (access, refresh_token) = user_tokens(ctx, &first).await?;
-    let pending = code_for(ctx, &first).await?;
+    let pending = flow::code(ctx, &first).await?;
     let deleted = api.delete(&first.id).await?;
     ensure(deleted.status == 204, "204 to delete", deleted.summary())?;
 

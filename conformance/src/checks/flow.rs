@@ -14,12 +14,19 @@ use crate::model::{Outcome, fail, skip};
 use crate::ua::UserAgent;
 
 /// RFC 7636 Appendix B: the strict profile requires PKCE, and S256 works in both.
-pub(super) const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-pub(super) const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+pub(super) use super::code_flow::{CHALLENGE, VERIFIER};
 
 /// A fresh authorization code for `client` (S256), logged in and approved by a new user agent.
 pub(super) async fn code(ctx: &Ctx, client: &ClientCreds) -> Result<String, Outcome> {
-    let ua = UserAgent::new(ctx);
+    code_for(ctx, &UserAgent::new(ctx), client).await
+}
+
+/// A fresh authorization code for `client` (S256), from this user agent's session.
+pub(super) async fn code_for(
+    ctx: &Ctx,
+    ua: &UserAgent,
+    client: &ClientCreds,
+) -> Result<String, Outcome> {
     let mut query = [
         form_pair("response_type", "code"),
         form_pair("client_id", &client.id),
@@ -48,18 +55,22 @@ pub(super) async fn code(ctx: &Ctx, client: &ClientCreds) -> Result<String, Outc
 /// The token response of a whole code flow for `client`: access and refresh token.
 pub(super) async fn user_tokens(ctx: &Ctx, client: &ClientCreds) -> Result<Value, Outcome> {
     let code = code(ctx, client).await?;
-    let body = [
-        form_pair("grant_type", "authorization_code"),
-        form_pair("code", &code),
-        form_pair("redirect_uri", client.redirect()),
-        form_pair("code_verifier", VERIFIER),
-    ]
-    .join("&");
-    let reply = ctx.token(client, &body).await?;
+    let reply = ctx.token(client, &code_exchange(client, &code)).await?;
     if reply.status != 200 {
         return Err(fail("200 from the code exchange", reply.summary()));
     }
     reply.json()
+}
+
+/// The body of `grant_type=authorization_code` for `code`, with the Appendix B verifier.
+pub(super) fn code_exchange(client: &ClientCreds, code: &str) -> String {
+    [
+        form_pair("grant_type", "authorization_code"),
+        form_pair("code", code),
+        form_pair("redirect_uri", client.redirect()),
+        form_pair("code_verifier", VERIFIER),
+    ]
+    .join("&")
 }
 
 /// The refresh token of a token response, or a skip: without one the row cannot be checked.

@@ -11,9 +11,9 @@ use std::net::IpAddr;
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use super::flow::{code_exchange, code_for};
 use super::token_auth::indistinguishable;
 use super::token_err::{CC, expect_error, granted, said, with_secret};
-use super::token_resp::{code_exchange, code_for};
 use crate::check;
 use crate::ctx::{CLIENT_CB, ClientCreds, Ctx, basic, form_pair, member, url_path_segment};
 use crate::http::Reply;

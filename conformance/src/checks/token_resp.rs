@@ -6,17 +6,15 @@ use std::collections::BTreeSet;
 use futures_util::{StreamExt, stream};
 use serde_json::Value;
 
+use super::flow::{code_exchange, code_for};
 use super::token_err::{CC, granted, post_token, said, with_secret};
 use super::token_req::{allowed_scope, scope_of};
 use crate::check;
-use crate::ctx::{ClientCreds, Ctx, form_pair, member};
+use crate::ctx::{Ctx, form_pair, member};
 use crate::http::Reply;
 use crate::model::{Check, CheckResult, Outcome, ensure, fail};
 use crate::ua::UserAgent;
 
-/// RFC 7636 Appendix B: S256 works in both profiles, and the strict one requires PKCE.
-pub(super) const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 /// RFC 6750 §5.3: bearer tokens should live one hour or less.
 const MAX_LIFETIME: f64 = 3600.0;
 /// TOKEN-RESP-05's sample size per kind of value.
@@ -95,44 +93,6 @@ pub(super) fn checks() -> Vec<Check> {
             resp_05b
         ),
     ]
-}
-
-/// A fresh authorization code for `client` (S256), from this user agent's session.
-pub(super) async fn code_for(
-    ctx: &Ctx,
-    ua: &UserAgent,
-    client: &ClientCreds,
-) -> Result<String, Outcome> {
-    let query = [
-        form_pair("response_type", "code"),
-        form_pair("client_id", &client.id),
-        form_pair("redirect_uri", client.redirect()),
-        form_pair("state", "conformance"),
-        form_pair("code_challenge", CHALLENGE),
-        form_pair("code_challenge_method", "S256"),
-    ]
-    .join("&");
-    let landing = ua.authorize(&query).await?;
-    landing.location()?;
-    let code = landing.param("code").ok_or_else(|| {
-        fail(
-            "a redirect with a code",
-            landing.param("error").unwrap_or_else(|| "no code".into()),
-        )
-    })?;
-    ctx.remember(&code);
-    Ok(code)
-}
-
-/// The body of `grant_type=authorization_code` for `code`.
-pub(super) fn code_exchange(client: &ClientCreds, code: &str) -> String {
-    [
-        form_pair("grant_type", "authorization_code"),
-        form_pair("code", code),
-        form_pair("redirect_uri", client.redirect()),
-        form_pair("code_verifier", VERIFIER),
-    ]
-    .join("&")
 }
 
 fn has_directive(reply: &Reply, header: &str, directive: &str) -> bool {

@@ -150,7 +150,7 @@ pub(super) fn checks() -> Vec<Check> {
 // Shared with SEC-BCP.
 
 /// RFC 7636 Appendix B: the strict profile refuses code requests without S256 PKCE.
-pub(super) const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+use super::code_flow::CHALLENGE;
 pub(super) const STATE: &str = "vr-st";
 
 /// A code request for `client_id` to `redirect_uri`, with state and S256 PKCE.
