@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::ctx::{ClientCreds, Ctx, basic, form_pair, member};
 use crate::http::Reply;
-use crate::model::{Outcome, fail, skip};
+use crate::model::{CheckResult, Outcome, fail, skip};
 use crate::ua::UserAgent;
 
 /// RFC 7636 Appendix B: the strict profile requires PKCE, and S256 works in both.
@@ -278,4 +278,21 @@ pub(super) async fn token_at_fixed_time(ctx: &Ctx) -> Result<(ClientCreds, Strin
         .and_then(Value::as_i64)
         .ok_or_else(|| fail("a numeric expires_in", &issued))?;
     Ok((client, token, expires_in))
+}
+
+/// An authenticated call to `endpoint` (introspection, revocation) without `token`, with or
+/// without a hint: 400 invalid_request.
+pub(super) async fn no_token_is_invalid_request(ctx: &Ctx, endpoint: &str) -> CheckResult {
+    let client = ctx.cc_client().await?;
+    let url = ctx.endpoint(endpoint)?;
+    for body in ["", "token_type_hint=access_token"] {
+        let reply = ctx.send(basic(ctx.post_form(&url, body), &client)).await?;
+        if !(reply.status == 400 && reply.error_code().as_deref() == Some("invalid_request")) {
+            return Err(fail(
+                format!("400 invalid_request for body {body:?}"),
+                reply.summary(),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -168,19 +168,7 @@ async fn introspect_01(ctx: Ctx) -> CheckResult {
 }
 
 async fn introspect_02(ctx: Ctx) -> CheckResult {
-    let client = ctx.cc_client().await?;
-    let url = ctx.endpoint("introspection")?;
-    for body in ["", "token_type_hint=access_token"] {
-        let reply = ctx
-            .send(crate::ctx::basic(ctx.post_form(&url, body), &client))
-            .await?;
-        ensure(
-            reply.status == 400 && reply.error_code().as_deref() == Some("invalid_request"),
-            format!("400 invalid_request for body {body:?}"),
-            reply.summary(),
-        )?;
-    }
-    Ok(())
+    super::flow::no_token_is_invalid_request(&ctx, "introspection").await
 }
 
 async fn introspect_03(ctx: Ctx) -> CheckResult {

@@ -288,17 +288,7 @@ async fn revoke_06(ctx: Ctx) -> CheckResult {
 }
 
 async fn revoke_07(ctx: Ctx) -> CheckResult {
-    let client = ctx.cc_client().await?;
-    let url = ctx.endpoint("revocation")?;
-    for body in ["", "token_type_hint=access_token"] {
-        let reply = ctx.send(basic(ctx.post_form(&url, body), &client)).await?;
-        ensure(
-            reply.status == 400 && reply.error_code().as_deref() == Some("invalid_request"),
-            format!("400 invalid_request for body {body:?}"),
-            reply.summary(),
-        )?;
-    }
-    Ok(())
+    super::flow::no_token_is_invalid_request(&ctx, "revocation").await
 }
 
 async fn revoke_08(ctx: Ctx) -> CheckResult {
