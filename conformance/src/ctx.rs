@@ -106,6 +106,15 @@ pub struct Ctx {
     pub run: Arc<Run>,
     pub transcript: Transcript,
     created: Arc<Mutex<Vec<String>>>,
+    property: Arc<Mutex<PropertyRecord>>,
+}
+
+/// What a generating check (a property or a race) says of itself for the report: how many
+/// cases or trials it ran and, when one broke the rule, the smallest such case and a replay.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PropertyRecord {
+    pub cases: Option<u64>,
+    pub counterexample: Option<crate::report::Counterexample>,
 }
 
 impl Ctx {
@@ -114,7 +123,36 @@ impl Ctx {
             run,
             transcript: Transcript::default(),
             created: Arc::new(Mutex::new(Vec::new())),
+            property: Arc::new(Mutex::new(PropertyRecord::default())),
         }
+    }
+
+    /// A generating check ran `cases` cases (or race trials); the report shows the count.
+    pub fn cases_run(&self, cases: u64) {
+        self.property
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .cases = Some(cases);
+    }
+
+    /// The (shrunk) case that broke the rule, in words, and a `curl` line that replays it.
+    /// Both are redacted like the rest of the report.
+    pub fn counterexample(&self, input: impl Into<String>, curl: impl Into<String>) {
+        self.property
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .counterexample = Some(crate::report::Counterexample {
+            input: input.into(),
+            curl: curl.into(),
+        });
+    }
+
+    /// What [`Self::cases_run`] and [`Self::counterexample`] recorded.
+    pub fn property_record(&self) -> PropertyRecord {
+        self.property
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     pub fn profile(&self) -> Profile {

@@ -88,7 +88,16 @@ pub async fn run_one(run: Arc<Run>, check: Check) -> CheckReport {
         },
         Outcome::Pass => Outcome::Pass,
     };
-    CheckReport::new(&check, outcome, started.elapsed(), ctx.transcript.take())
+    let property = ctx.property_record();
+    let mut report = CheckReport::new(&check, outcome, started.elapsed(), ctx.transcript.take());
+    report.cases = property.cases;
+    report.counterexample = property
+        .counterexample
+        .map(|example| crate::report::Counterexample {
+            input: redact(example.input),
+            curl: redact(example.curl),
+        });
+    report
 }
 
 /// Runs `checks`; `progress` is told after each one. Results come back in catalog order.

@@ -17,6 +17,26 @@ pub enum Defect {
     PkceUnverified,
     /// The consent form is accepted without this session's anti-forgery value (AUTHZ-REQ-05).
     ConsentCsrfUnchecked,
+    // Token endpoint, client authentication, introspection, check_token, revocation, metadata,
+    // bearer use.
+
+    // (end of token-endpoint defects)
+
+    // Authorization endpoint, redirect matching, code exchange, PKCE, refresh, security BCP.
+
+    // (end of authorization defects)
+
+    // Admin API, roles, IP whitelists, expiry.
+
+    // (end of admin defects)
+
+    // Found by the property checks.
+
+    // (end of property defects)
+
+    // Found by the race checks.
+
+    // (end of race defects)
 }
 
 impl Config {

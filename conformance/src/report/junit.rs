@@ -50,11 +50,20 @@ pub fn render(report: &Report) -> String {
         case.push_attribute(("classname", check.group.as_str()));
         case.push_attribute(("time", time.as_str()));
         let _ = writer.write_event(Event::Start(case));
-        let text = format!(
+        let mut text = format!(
             "expected: {}\nactual: {}",
             check.expected.as_deref().unwrap_or(""),
             check.actual.as_deref().unwrap_or("")
         );
+        if let Some(cases) = check.cases {
+            text.push_str(&format!("\ncases: {cases}"));
+        }
+        if let Some(example) = &check.counterexample {
+            text.push_str(&format!(
+                "\ncounterexample: {}\nreplay: {}",
+                example.input, example.curl
+            ));
+        }
         match check.outcome.as_str() {
             "fail" => {
                 let message = check.reason.clone().unwrap_or_default();

@@ -46,6 +46,27 @@ pub fn render(report: &Report) -> String {
             );
         }
     }
+    let shrunk: Vec<_> = report
+        .checks
+        .iter()
+        .filter_map(|c| c.counterexample.as_ref().map(|example| (c, example)))
+        .collect();
+    if !shrunk.is_empty() {
+        let _ = write!(out, "\n### Counterexamples\n");
+        for (check, example) in shrunk {
+            let cases = check
+                .cases
+                .map(|n| format!(" (after {n} cases)"))
+                .unwrap_or_default();
+            let _ = write!(
+                out,
+                "\n`{}`{cases}: {}\n\n```sh\n{}\n```\n",
+                check.id,
+                cell(&example.input),
+                example.curl
+            );
+        }
+    }
     let _ = write!(
         out,
         "\n<sub>{} {} · seed {} · started {}</sub>\n",
