@@ -12,6 +12,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::client::Client;
+use crate::defect_memory;
+use crate::defects::Defect;
 use crate::error::OAuthError;
 use crate::form::{Form, decode};
 use crate::secret::ClientSecret;
@@ -109,8 +111,29 @@ pub async fn authenticate(
         return Err(OAuthError::throttled(retry_after));
     }
     let presented = credentials.secret.digest();
-    let record = state.store.client(client_id).await?;
+    let mut record = state.store.client(client_id).await?;
+    if state.config.has_defect(Defect::RotationCacheRace)
+        || state.config.has_defect(Defect::DeletionCacheRace)
+    {
+        if let Some(fresh) = &record {
+            defect_memory::cache_if_changing(state, client_id, fresh);
+        }
+        record = defect_memory::cached_client(state, client_id).or(record);
+    }
+    if state.config.has_defect(Defect::ExpiredBeforeSecret)
+        && record.as_ref().is_some_and(|r| r.client.is_expired(now))
+    {
+        return Err(OAuthError::invalid_client("client expired"));
+    }
     let secret_ok = match &record {
+        Some(record) if state.config.has_defect(Defect::OldSecretKept) => {
+            record.secret_hash.matches(&presented)
+                || defect_memory::with(state, |m| {
+                    m.old_secrets
+                        .get(client_id)
+                        .is_some_and(|old| old.matches(&presented))
+                })
+        }
         Some(record) => record.secret_hash.matches(&presented),
         None => {
             let _ = state.decoy_secret.matches(&presented);
@@ -128,8 +151,15 @@ pub async fn authenticate(
         None => return Err(fail("unknown client", GENERIC_FAILURE)),
     };
     if let Source::Address(addr) = source {
-        if !client.admits(addr) {
-            return Err(fail("source address not whitelisted", GENERIC_FAILURE));
+        let admitted =
+            defect_memory::admits(state, &client, addr).unwrap_or_else(|| client.admits(addr));
+        if !admitted {
+            let description = if state.config.has_defect(Defect::WhitelistRefusalExplained) {
+                "source address not allowed for this client"
+            } else {
+                GENERIC_FAILURE
+            };
+            return Err(fail("source address not whitelisted", description));
         }
     }
     if client.is_expired(now) {

@@ -26,6 +26,7 @@ pub mod catalogue;
 pub mod client;
 pub mod clock;
 pub mod config;
+pub mod defect_memory;
 pub mod defects;
 pub mod error;
 pub mod form;

@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use crate::client::{Client, is_scope_token};
+use crate::defects::Defect;
 use crate::error::{ErrorCode, OAuthError};
 use crate::secret::{AccessToken, Digest, RefreshToken};
 use crate::state::AppState;
@@ -61,7 +62,12 @@ pub async fn issue_client_token(
     scope: BTreeSet<String>,
 ) -> Result<Issued, OAuthError> {
     let now = state.clock.now_unix();
-    let expires_at = capped_expiry(client, now, client.access_token_validity);
+    let mut expires_at = capped_expiry(client, now, client.access_token_validity);
+    if state.config.has_defect(Defect::TokenOutlivesClient) {
+        expires_at = now + client.access_token_validity;
+    } else if state.config.has_defect(Defect::AccessValidityIgnored) {
+        expires_at = capped_expiry(client, now, crate::client::DEFAULT_ACCESS_VALIDITY);
+    }
     let token = AccessToken::generate();
     state
         .store
@@ -161,9 +167,12 @@ pub struct LiveToken {
 /// belongs to a client that still exists and has not expired (INTROSPECT-04, EXP-03, ADMIN-05).
 pub async fn live_token(state: &AppState, value: &str) -> Result<Option<LiveToken>, OAuthError> {
     let now = state.clock.now_unix();
-    let Some((record, client)) = state.store.token(Digest::of(value)).await? else {
+    let Some((mut record, client)) = state.store.token(Digest::of(value)).await? else {
         return Ok(None);
     };
+    if state.config.has_defect(Defect::RevocationCacheRace) {
+        record.revoked = crate::defect_memory::revoked_as_cached(state, &record);
+    }
     let grace = i64::from(
         state
             .config
@@ -172,11 +181,15 @@ pub async fn live_token(state: &AppState, value: &str) -> Result<Option<LiveToke
     if record.revoked || now >= record.expires_at + grace || client.is_expired(now) {
         return Ok(None);
     }
-    let scope = record
-        .scopes
-        .intersection(client.allowed_scopes())
-        .cloned()
-        .collect();
+    let scope = if state.config.has_defect(Defect::RemovedRoleKept) {
+        record.scopes.clone()
+    } else {
+        record
+            .scopes
+            .intersection(client.allowed_scopes())
+            .cloned()
+            .collect()
+    };
     Ok(Some(LiveToken {
         record,
         client,

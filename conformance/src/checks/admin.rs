@@ -1050,9 +1050,13 @@ async fn admin_06a_run(ctx: &Ctx, api: &Api) -> CheckResult {
         format!("id {short}"),
         field(&view, "id"),
     )?;
+    let key = client
+        .id
+        .strip_prefix("wallet-")
+        .and_then(|rest| rest.strip_suffix(&format!("-{short}")));
     ensure(
-        client.id.starts_with("wallet-") && client.id.ends_with(&format!("-{short}")),
-        format!("client_id wallet-{{key}}-{short}"),
+        key.is_some_and(|k| !k.is_empty()),
+        format!("client_id wallet-{{key}}-{short}, with a key"),
         &client.id,
     )?;
     let got = api.get(&client.id).await?.json()?;

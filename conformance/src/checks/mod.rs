@@ -16,6 +16,7 @@ mod introspect;
 mod ip;
 mod meta;
 mod pkce;
+mod races;
 mod revoke;
 mod role;
 mod sec_bcp;
@@ -55,5 +56,6 @@ pub fn catalog() -> Vec<Check> {
     all.extend(admin::checks());
     all.extend(vredir::checks());
     all.extend(sec_bcp::checks());
+    all.extend(races::checks());
     all
 }

@@ -1,53 +1,217 @@
 //! Admin API, roles, IP whitelists, expiry.
 
 use crate::Case;
+use conformance::model::Profile::Vendor;
+use reference_server::defects::Defect::*;
 
-pub const CASES: &[Case] = &[];
-
-pub const NOT_YET_KILLED: &[&str] = &[
-    "admin-01a",
-    "admin-01b",
-    "admin-01c",
-    "admin-02a",
-    "admin-02b",
-    "admin-02c",
-    "admin-03",
-    "admin-04a",
-    "admin-04b",
-    "admin-05a",
-    "admin-05b",
-    "admin-06a",
-    "admin-06b",
-    "admin-06c",
-    "admin-07a",
-    "admin-07b",
-    "admin-08a",
-    "admin-08b",
-    "admin-08c",
-    "admin-09a",
-    "admin-09b",
-    "admin-10a",
-    "admin-10b",
-    "role-01",
-    "role-02",
-    "role-03",
-    "role-04",
-    "role-05",
-    "ip-01",
-    "ip-02a",
-    "ip-02b",
-    "ip-03a",
-    "ip-03b",
-    "ip-04",
-    "ip-05",
-    "ip-06a",
-    "ip-06b",
-    "ip-06c",
-    "ip-09",
-    "exp-01a",
-    "exp-01b",
-    "exp-02",
-    "exp-03",
-    "exp-04",
-    "exp-05",
+pub const CASES: &[Case] = &[
+    Case {
+        defect: AdminReadsOpen,
+        profile: Vendor,
+        red: &["admin-01a"],
+    },
+    Case {
+        defect: AdminReadCanChange,
+        profile: Vendor,
+        red: &["admin-01b"],
+    },
+    Case {
+        defect: AdminBearerScopeOnly,
+        profile: Vendor,
+        red: &["admin-01c"],
+    },
+    Case {
+        defect: SecretPadded,
+        profile: Vendor,
+        red: &["admin-02a"],
+    },
+    Case {
+        defect: AdminErrorEchoesSecret,
+        profile: Vendor,
+        red: &["admin-02b", "admin-02c"],
+    },
+    Case {
+        defect: OldSecretKept,
+        profile: Vendor,
+        red: &["admin-03", "admin-04a", "admin-03-race"],
+    },
+    Case {
+        defect: NewSecretRevokesAll,
+        profile: Vendor,
+        red: &["admin-04a", "admin-03-race"],
+    },
+    Case {
+        defect: NewSecretKeepsTokens,
+        profile: Vendor,
+        red: &["admin-04b", "admin-03-race"],
+    },
+    Case {
+        defect: DeleteHidesClient,
+        profile: Vendor,
+        red: &["admin-05a", "admin-05b", "admin-05-race"],
+    },
+    Case {
+        defect: WalletIdWithoutKey,
+        profile: Vendor,
+        red: &["admin-06a"],
+    },
+    Case {
+        defect: DuplicateWalletOverwrites,
+        profile: Vendor,
+        red: &["admin-06b"],
+    },
+    Case {
+        defect: WalletIdUpperCase,
+        profile: Vendor,
+        red: &["admin-06c"],
+    },
+    Case {
+        defect: RoleEditMerges,
+        profile: Vendor,
+        red: &["admin-07a", "role-03"],
+    },
+    Case {
+        defect: ExpiryEditIgnored,
+        profile: Vendor,
+        red: &["admin-07b"],
+    },
+    Case {
+        defect: OneClickGrantsShowRefresh,
+        profile: Vendor,
+        red: &["admin-08a"],
+    },
+    Case {
+        defect: EmptyRedirectEditIgnored,
+        profile: Vendor,
+        red: &["admin-08b"],
+    },
+    Case {
+        defect: ResourceIdCaseFolded,
+        profile: Vendor,
+        red: &["admin-08c"],
+    },
+    Case {
+        defect: AccessValidityIgnored,
+        profile: Vendor,
+        red: &["admin-09a"],
+    },
+    Case {
+        defect: AdminApiResourcesOpen,
+        profile: Vendor,
+        red: &["admin-09b"],
+    },
+    Case {
+        defect: NotesCountBytes,
+        profile: Vendor,
+        red: &["admin-10a"],
+    },
+    Case {
+        defect: DisplayEditRevokesTokens,
+        profile: Vendor,
+        red: &["admin-10b"],
+    },
+    Case {
+        defect: EditDropsImpliedView,
+        profile: Vendor,
+        red: &["role-01"],
+    },
+    Case {
+        defect: WalletScopeUnchecked,
+        profile: Vendor,
+        red: &["role-02"],
+    },
+    Case {
+        defect: RemovedRoleKept,
+        profile: Vendor,
+        red: &["role-03"],
+    },
+    Case {
+        defect: AdminRoleCaseFolded,
+        profile: Vendor,
+        red: &["role-04"],
+    },
+    Case {
+        defect: ScopeCaseFolded,
+        profile: Vendor,
+        red: &["role-05"],
+    },
+    Case {
+        defect: EmptyWhitelistLocalOnly,
+        profile: Vendor,
+        red: &["ip-01", "ip-09"],
+    },
+    Case {
+        defect: WhitelistSkipsClientCredentials,
+        profile: Vendor,
+        red: &[
+            "ip-02a", "ip-05", "ip-06a", "ip-06b", "ip-07", "ip-08", "ip-09",
+        ],
+    },
+    Case {
+        defect: WhitelistClientCredentialsOnly,
+        profile: Vendor,
+        red: &["ip-02b"],
+    },
+    Case {
+        defect: WhitelistTokenEndpointOnly,
+        profile: Vendor,
+        red: &["ip-03a", "ip-03b"],
+    },
+    Case {
+        defect: WhitelistAtAuthorize,
+        profile: Vendor,
+        red: &["ip-02b", "ip-04"],
+    },
+    Case {
+        defect: WhitelistRefusalExplained,
+        profile: Vendor,
+        red: &["ip-05"],
+    },
+    Case {
+        defect: CidrNetworkOnly,
+        profile: Vendor,
+        red: &["ip-06a"],
+    },
+    Case {
+        defect: MappedEntryStaysV6,
+        profile: Vendor,
+        red: &["ip-06b"],
+    },
+    Case {
+        defect: BadWhitelistEntriesDropped,
+        profile: Vendor,
+        red: &["ip-06c"],
+    },
+    Case {
+        defect: WhitelistCached,
+        profile: Vendor,
+        red: &["ip-09"],
+    },
+    Case {
+        defect: WalletExpiryOptional,
+        profile: Vendor,
+        red: &["exp-01a", "exp-01b"],
+    },
+    Case {
+        defect: ExpiredBeforeSecret,
+        profile: Vendor,
+        red: &["exp-02", "exp-04"],
+    },
+    Case {
+        defect: TokenOutlivesClient,
+        profile: Vendor,
+        red: &["exp-03"],
+    },
+    Case {
+        defect: ExpiredCallerAdmitted,
+        profile: Vendor,
+        red: &["exp-04"],
+    },
+    Case {
+        defect: ExpiredFlagStale,
+        profile: Vendor,
+        red: &["exp-05"],
+    },
 ];
+
+pub const NOT_YET_KILLED: &[&str] = &[];

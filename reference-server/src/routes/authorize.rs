@@ -166,6 +166,7 @@ fn redirect_target(
 pub async fn authorize(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
+    peer: axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
     let raw = query.unwrap_or_default();
@@ -215,6 +216,13 @@ pub async fn authorize(
             );
         }
     };
+    if state.config.has_defect(Defect::WhitelistAtAuthorize) && !client.admits(Some(peer.0.ip())) {
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "Access denied",
+            "This client is not available from your address.",
+        );
+    }
     let target = match redirect_target(&state, &client, params.get("redirect_uri").copied()) {
         Ok(target) => target,
         Err(why) => return error_page(StatusCode::BAD_REQUEST, "Invalid redirect URI", why),

@@ -55,6 +55,7 @@ impl FromRequest<AppState> for AuthenticatedClient {
             .map(|info| info.0)
             .ok_or_else(|| OAuthError::internal("the connection's peer address is unknown"))?;
         let headers = request.headers().clone();
+        let at_token_endpoint = request.uri().path() == "/oauth/token";
         let OAuthForm(form) = OAuthForm::from_request(request, state).await?;
         let credentials = credentials(&headers, &form)?;
         // 0.0.0.0/0 and ::/0.
@@ -71,7 +72,39 @@ impl FromRequest<AppState> for AuthenticatedClient {
             &state.config.trusted_proxies[..]
         };
         let addr = client_addr(peer, &headers, trusted);
-        let client = authenticate(state, &credentials, Source::Address(addr)).await?;
+        let source = if whitelist_skipped(state, at_token_endpoint, &form) {
+            Source::Ignore
+        } else {
+            Source::Address(addr)
+        };
+        let client = match authenticate(state, &credentials, source).await {
+            Err(_)
+                if !at_token_endpoint
+                    && state
+                        .config
+                        .has_defect(crate::defects::Defect::ExpiredCallerAdmitted) =>
+            {
+                crate::defect_memory::expired_caller(state, &credentials, addr)
+                    .await
+                    .ok_or_else(|| OAuthError::invalid_client("client authentication failed"))?
+            }
+            other => other?,
+        };
         Ok(Self { client, form })
     }
+}
+
+/// Whether a whitelist defect skips the whitelist for this request; false without one.
+fn whitelist_skipped(state: &AppState, at_token_endpoint: bool, form: &Form) -> bool {
+    use crate::defects::Defect;
+    let grant = form.get("grant_type");
+    (!at_token_endpoint && state.config.has_defect(Defect::WhitelistTokenEndpointOnly))
+        || (grant == Some("client_credentials")
+            && state
+                .config
+                .has_defect(Defect::WhitelistSkipsClientCredentials))
+        || (grant.is_some_and(|g| g != "client_credentials")
+            && state
+                .config
+                .has_defect(Defect::WhitelistClientCredentialsOnly))
 }

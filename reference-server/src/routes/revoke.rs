@@ -27,9 +27,19 @@ pub async fn revoke(
     let hash = Digest::of(token);
     if let Some((record, owner)) = state.store.token(hash).await? {
         if owner.row_id == caller.row_id && !record.revoked {
+            let racy = state
+                .config
+                .has_defect(crate::defects::Defect::RevocationCacheRace);
+            if racy {
+                crate::defect_memory::with(&state, |m| m.revoking.insert(hash));
+                tokio::time::sleep(crate::defect_memory::COMMIT_DELAY).await;
+            }
             match (record.kind, record.family) {
                 (TokenKind::Refresh, Some(family)) => state.store.revoke_family(family).await?,
                 _ => state.store.revoke_token(hash).await?,
+            }
+            if racy {
+                crate::defect_memory::with(&state, |m| m.revoking.remove(&hash));
             }
         }
     }
