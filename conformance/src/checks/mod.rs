@@ -16,6 +16,10 @@ mod introspect;
 mod ip;
 mod meta;
 mod pkce;
+mod prop_expiry;
+mod prop_input;
+mod prop_ip;
+mod prop_redirect;
 mod revoke;
 mod role;
 mod sec_bcp;
@@ -55,5 +59,9 @@ pub fn catalog() -> Vec<Check> {
     all.extend(admin::checks());
     all.extend(vredir::checks());
     all.extend(sec_bcp::checks());
+    all.extend(prop_redirect::checks());
+    all.extend(prop_ip::checks());
+    all.extend(prop_expiry::checks());
+    all.extend(prop_input::checks());
     all
 }
