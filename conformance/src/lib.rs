@@ -16,6 +16,8 @@ pub mod discovery;
 pub mod embedded;
 pub mod http;
 pub mod model;
+pub mod oracle;
+pub mod property;
 pub mod report;
 pub mod runner;
 pub mod target;

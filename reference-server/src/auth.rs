@@ -151,8 +151,21 @@ pub async fn authenticate(
         None => return Err(fail("unknown client", GENERIC_FAILURE)),
     };
     if let Source::Address(addr) = source {
-        let admitted =
-            defect_memory::admits(state, &client, addr).unwrap_or_else(|| client.admits(addr));
+        let admitted = if state
+            .config
+            .has_defect(crate::defects::Defect::WhitelistCidrOffByOne)
+        {
+            client.ip_whitelist.is_empty()
+                || addr.map(|a| a.to_canonical()).is_some_and(|a| {
+                    client.ip_whitelist.iter().any(|net| {
+                        let block = net.prefix_len() < net.max_prefix_len();
+                        let wider = if block { net.supernet() } else { None };
+                        wider.unwrap_or(*net).contains(&a)
+                    })
+                })
+        } else {
+            defect_memory::admits(state, &client, addr).unwrap_or_else(|| client.admits(addr))
+        };
         if !admitted {
             let description = if state.config.has_defect(Defect::WhitelistRefusalExplained) {
                 "source address not allowed for this client"
@@ -162,7 +175,15 @@ pub async fn authenticate(
             return Err(fail("source address not whitelisted", description));
         }
     }
-    if client.is_expired(now) {
+    // A month's last day + 1 does not exist; the defect falls back to the day itself.
+    let month_end = state
+        .config
+        .has_defect(crate::defects::Defect::MonthEndExpiry)
+        && client.expiry_date.as_deref().is_some_and(|d| {
+            time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))
+                .is_ok_and(|date| date.next_day().is_some_and(|next| next.day() == 1))
+        });
+    if client.is_expired(now + if month_end { 86_400 } else { 0 }) {
         return Err(fail("client expired", "client expired"));
     }
     Ok(client)

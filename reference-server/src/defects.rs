@@ -113,7 +113,29 @@ pub enum Defect {
     // (end of admin defects)
 
     // Found by the property checks.
-
+    /// A redirect URI that matches no registration is retried without its last path segment,
+    /// so any deeper path of a registered one is accepted (VREDIR-08, SEC-BCP-05).
+    RedirectParentPath,
+    /// A host wildcard also covers several labels: `*.m.example` accepts `a.b.m.example`
+    /// (VREDIR-06, VREDIR-07).
+    WildcardSpansLabels,
+    /// The strict profile compares redirect URIs ignoring letter case (AUTHZ-REDIR-06).
+    StrictCaseInsensitive,
+    /// A whitelist block admits the block one prefix bit wider: `127.0.0.4/30` also admits
+    /// 127.0.0.0 to 127.0.0.3 (IP-06).
+    WhitelistCidrOffByOne,
+    /// `X-Real-IP` is believed from any peer (IP-07).
+    TrustRealIp,
+    /// A wallet whose expiry date is the last day of a month is refused from 00:00 UTC on that
+    /// day instead of the next (EXP-02).
+    MonthEndExpiry,
+    /// `state` is form-decoded twice, so `+` and escapes in it come back changed (AUTHZ-REQ-02).
+    StateDecodedTwice,
+    /// unsupported_grant_type repeats the requested grant type in its description, whatever
+    /// characters it holds (TOKEN-ERR-01).
+    GrantTypeEchoed,
+    /// Basic credentials that decode to bytes other than UTF-8 end in a 500 (TOKEN-ERR-02).
+    BasicNotUtf8Is500,
     // (end of property defects)
 
     // Found by the race checks.

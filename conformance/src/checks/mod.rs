@@ -16,6 +16,10 @@ mod introspect;
 mod ip;
 mod meta;
 mod pkce;
+mod prop_expiry;
+mod prop_input;
+mod prop_ip;
+mod prop_redirect;
 mod races;
 mod revoke;
 mod role;
@@ -57,5 +61,9 @@ pub fn catalog() -> Vec<Check> {
     all.extend(vredir::checks());
     all.extend(sec_bcp::checks());
     all.extend(races::checks());
+    all.extend(prop_redirect::checks());
+    all.extend(prop_ip::checks());
+    all.extend(prop_expiry::checks());
+    all.extend(prop_input::checks());
     all
 }

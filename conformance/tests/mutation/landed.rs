@@ -14,12 +14,18 @@ pub const CASES: &[Case] = &[
     Case {
         defect: TrustForwardedFor,
         profile: Vendor,
-        red: &["ip-07", "ip-08"],
+        red: &["ip-07", "ip-08", "prop-ip-02"],
     },
     Case {
         defect: ExpiryOffByOne,
         profile: Vendor,
-        red: &["bearer-03b", "check-03", "introspect-04b", "revoke-04b"],
+        red: &[
+            "bearer-03b",
+            "check-03",
+            "introspect-04b",
+            "prop-expiry-02",
+            "revoke-04b",
+        ],
     },
     Case {
         defect: PkceUnverified,

@@ -34,7 +34,6 @@ pub const NOT_YET_KILLED: &[&str] = &[
     "token-resp-04",
     "token-resp-05a",
     "token-resp-05b",
-    "token-err-01",
     "token-err-02",
     "token-cc-01",
     "token-cc-02a",

@@ -153,6 +153,7 @@ fn redirect_target(
 ) -> Result<String, &'static str> {
     match requested {
         Some(uri) => redirect_policy::resolve(state.config.profile, uri, &client.redirect_urls)
+            .or_else(|| defective_match(state, uri, &client.redirect_urls))
             .ok_or("The redirect URI is not registered for this client."),
         // Only a single, complete registration may stand in for an omitted parameter
         // (RFC 6749 §3.1.2.3, AMB-06).
@@ -161,6 +162,43 @@ fn redirect_target(
             _ => Err("This client must name its redirect URI in the request."),
         },
     }
+}
+
+/// The matches the redirect defects add; `None` in any build without them.
+fn defective_match(state: &AppState, uri: &str, registrations: &[String]) -> Option<String> {
+    use crate::defects::Defect;
+    let config = &state.config;
+    let retry = |candidate: String| {
+        redirect_policy::resolve(config.profile, &candidate, registrations).map(|_| uri.to_owned())
+    };
+    let (base, query) = uri.split_once('?').map_or((uri, ""), |(b, q)| (b, q));
+    if config.has_defect(Defect::RedirectParentPath) {
+        let parent = base.rsplit_once('/').map(|(p, _)| p)?;
+        return retry(if query.is_empty() {
+            parent.to_owned()
+        } else {
+            format!("{parent}?{query}")
+        });
+    }
+    if config.has_defect(Defect::WildcardSpansLabels) {
+        let (scheme, rest) = base.split_once("://")?;
+        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let labels: Vec<&str> = host.split('.').collect();
+        if labels.len() < 4 {
+            return None;
+        }
+        let shorter = format!("{scheme}://{}.{}/{path}", labels[0], labels[2..].join("."));
+        return retry(shorter);
+    }
+    if config.has_defect(Defect::StrictCaseInsensitive)
+        && config.profile == crate::config::Profile::Strict
+    {
+        return registrations
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(uri))
+            .then(|| uri.to_owned());
+    }
+    None
 }
 
 pub async fn authorize(
@@ -232,6 +270,18 @@ pub async fn authorize(
     } else {
         params.get("state").copied()
     };
+    let decoded_again = echoed_state
+        .filter(|_| {
+            state
+                .config
+                .has_defect(crate::defects::Defect::StateDecodedTwice)
+        })
+        .map(|s| {
+            percent_encoding::percent_decode_str(&s.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned()
+        });
+    let echoed_state = decoded_again.as_deref().or(echoed_state);
 
     // The user logs in before anything, even an error, goes back to the client (AMB-31).
     let now = state.clock.now_unix();

@@ -56,6 +56,13 @@ impl FromRequest<AppState> for AuthenticatedClient {
             .ok_or_else(|| OAuthError::internal("the connection's peer address is unknown"))?;
         let headers = request.headers().clone();
         let at_token_endpoint = request.uri().path() == "/oauth/token";
+        if state
+            .config
+            .has_defect(crate::defects::Defect::BasicNotUtf8Is500)
+            && basic_is_not_utf8(&headers)
+        {
+            return Err(OAuthError::internal("Basic credentials are not UTF-8"));
+        }
         let OAuthForm(form) = OAuthForm::from_request(request, state).await?;
         let credentials = credentials(&headers, &form)?;
         // 0.0.0.0/0 and ::/0.
@@ -71,7 +78,16 @@ impl FromRequest<AppState> for AuthenticatedClient {
         } else {
             &state.config.trusted_proxies[..]
         };
-        let addr = client_addr(peer, &headers, trusted);
+        let mut addr = client_addr(peer, &headers, trusted);
+        if state.config.has_defect(crate::defects::Defect::TrustRealIp) {
+            if let Some(real) = headers
+                .get("x-real-ip")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse().ok())
+            {
+                addr = Some(real);
+            }
+        }
         let source = if whitelist_skipped(state, at_token_endpoint, &form) {
             Source::Ignore
         } else {
@@ -107,4 +123,19 @@ fn whitelist_skipped(state: &AppState, at_token_endpoint: bool, form: &Form) -> 
             && state
                 .config
                 .has_defect(Defect::WhitelistClientCredentialsOnly))
+}
+
+/// For [`crate::defects::Defect::BasicNotUtf8Is500`]: Basic credentials whose bytes are not UTF-8.
+fn basic_is_not_utf8(headers: &axum::http::HeaderMap) -> bool {
+    use base64::Engine as _;
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .ok()
+        })
+        .is_some_and(|bytes| std::str::from_utf8(&bytes).is_err())
 }

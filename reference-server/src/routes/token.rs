@@ -35,6 +35,16 @@ pub async fn token(
         "authorization_code" => GrantType::AuthorizationCode,
         "refresh_token" => GrantType::RefreshToken,
         // The password and implicit grants are not offered (RFC 9700 §2.4, TOKEN-REQ-04).
+        _ if state
+            .config
+            .has_defect(crate::defects::Defect::GrantTypeEchoed) =>
+        {
+            let body = serde_json::json!({
+                "error": "unsupported_grant_type",
+                "error_description": format!("the grant type {grant_type} is not supported"),
+            });
+            return Ok(no_store_json(StatusCode::BAD_REQUEST, body));
+        }
         _ => {
             return Err(OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
