@@ -146,7 +146,10 @@ pub async fn authenticate(
         OAuthError::invalid_client(description)
     };
     let client = match record {
-        Some(record) if secret_ok => record.client,
+        Some(record) if secret_ok => Client {
+            authenticated_with: Some(record.secret_hash),
+            ..record.client
+        },
         Some(_) => return Err(fail("wrong secret", GENERIC_FAILURE)),
         None => return Err(fail("unknown client", GENERIC_FAILURE)),
     };

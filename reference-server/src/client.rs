@@ -86,6 +86,10 @@ pub struct Client {
     /// registered again under the same id never revives old tokens (AMB-19).
     #[serde(skip)]
     pub row_id: i64,
+    /// The digest of the secret this request authenticated with; never stored. Tokens issued
+    /// for the request are stored only while the client still has it (AMB-18, AMB-19).
+    #[serde(skip)]
+    pub authenticated_with: Option<crate::secret::Digest>,
     pub client_id: String,
     pub kind: ClientKind,
     /// The wallet's chosen id, the `{your-client-id}` of `wallet-{external-key}-{id}`.
@@ -549,6 +553,7 @@ fn build_client(
     };
     Ok(Client {
         row_id: 0,
+        authenticated_with: None,
         client_id,
         kind,
         short_id,

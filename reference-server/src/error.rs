@@ -146,7 +146,11 @@ impl OAuthError {
 
 impl From<StoreError> for OAuthError {
     fn from(error: StoreError) -> Self {
-        Self::internal(error)
+        match error {
+            // The credentials were valid an instant ago and are not now: as if presented late.
+            StoreError::ClientChanged => Self::invalid_client("client authentication failed"),
+            other => Self::internal(other),
+        }
     }
 }
 

@@ -83,6 +83,7 @@ pub async fn issue_client_token(
             issued_at: now,
             expires_at,
             revoked: false,
+            issued_under: client.authenticated_with,
         })
         .await?;
     Ok(Issued {
@@ -126,6 +127,7 @@ pub fn user_tokens(
         issued_at: now,
         expires_at,
         revoked: false,
+        issued_under: client.authenticated_with,
     };
     let records = vec![
         record(

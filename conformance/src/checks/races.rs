@@ -366,11 +366,12 @@ async fn rotate_race(ctx: Ctx) -> CheckResult {
                 replay(&ctx, &token_url, &new, "grant_type=client_credentials"),
             );
         }
-        // Tokens got with the old secret before the rotation was asked for; without
-        // revoke_tokens, those got while it was under way too. (With revoke_tokens, a token
-        // whose request met the rotation half-way may go either way.)
+        // With revoke_tokens, every token the old secret got, even one whose request met the
+        // rotation half-way, must be dead (AMB-18): a request authenticated just before the new
+        // secret committed must not store its token just after. Without it, the tokens got
+        // before the rotation answered must live.
         let settled_before = |r: &&Timed| {
-            r.answered < seen.change_sent || (!revoke_tokens && r.sent < seen.change_answered)
+            revoke_tokens || r.answered < seen.change_sent || r.sent < seen.change_answered
         };
         let got = std::iter::once(before).chain(
             seen.requests

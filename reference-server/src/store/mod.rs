@@ -22,6 +22,9 @@ pub enum StoreError {
     UnsupportedUrl(String),
     #[error("storage has shut down")]
     Closed,
+    /// The client was deleted, or its secret replaced, after the request authenticated.
+    #[error("the client changed while the request ran")]
+    ClientChanged,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +58,11 @@ pub struct TokenRecord {
     pub issued_at: i64,
     pub expires_at: i64,
     pub revoked: bool,
+    /// The secret the requesting client authenticated with (not stored): the token is stored
+    /// only while the client still exists with that secret, so a New Secret or a deletion
+    /// that commits first is never outlived by a token of a request already past its
+    /// authentication (AMB-18, AMB-19).
+    pub issued_under: Option<Digest>,
 }
 
 /// A stored authorization code (RFC 6749 §4.1.2): bound to its client, the redirect URI of the

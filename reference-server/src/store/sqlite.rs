@@ -232,11 +232,29 @@ fn token_from(row: &Row<'_>) -> rusqlite::Result<(TokenRecord, i64, String, Vec<
         issued_at: row.get("issued_at")?,
         expires_at: row.get("expires_at")?,
         revoked: row.get::<_, i64>("revoked")? != 0,
+        issued_under: None,
     };
     Ok((record, row.get("row_id")?, row.get("record")?, hash))
 }
 
 fn insert_token(conn: &Connection, token: &TokenRecord) -> Result<(), StoreError> {
+    // In the same transaction as the insert: a deletion or a New Secret committed since the
+    // request authenticated wins (and a foreign-key failure never becomes a 500).
+    let current: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT secret_hash FROM clients WHERE row_id = ?1")
+        .and_then(|mut stmt| {
+            stmt.query_row([token.client_row_id], |row| row.get(0))
+                .optional()
+        })
+        .map_err(backend)?;
+    let unchanged = match (&current, &token.issued_under) {
+        (None, _) => false,
+        (Some(stored), Some(secret)) => digest_from(stored)?.matches(secret),
+        (Some(_), None) => true,
+    };
+    if !unchanged {
+        return Err(StoreError::ClientChanged);
+    }
     conn.prepare_cached(
         "INSERT INTO tokens (hash, kind, client_row_id, family, subject, username, scopes, audience, issued_at, expires_at, revoked)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
