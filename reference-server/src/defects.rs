@@ -23,25 +23,25 @@ pub enum Defect {
     // (end of token-endpoint defects)
 
     // Authorization endpoint, redirect matching, code exchange, PKCE, refresh, security BCP.
-    /// The approval answers 307, so the browser replays the consent form to the client (AUTHZ-REQ-01).
+    /// The approval answers 307: the browser replays the consent form to the client (AUTHZ-REQ-01).
     ConsentRedirect307,
     /// `state` comes back with its leading and trailing blanks trimmed (AUTHZ-REQ-02).
     StateTrimmed,
-    /// The redirect URI's own query is replaced by the response parameters (AUTHZ-REQ-03, VREDIR-01).
+    /// The redirect URI's own query gives way to the response parameters (AUTHZ-REQ-03, VREDIR-01).
     RedirectQueryDropped,
     /// A repeated `scope` is not an error: the last one wins (AUTHZ-REQ-04).
     RepeatedScopeAccepted,
-    /// A repeated `redirect_uri` is not refused on the error page: the last one wins (AUTHZ-REQ-04).
+    /// A repeated `redirect_uri` gets no error page: the last one wins (AUTHZ-REQ-04).
     RepeatedRedirectUriAccepted,
-    /// `state=` is echoed back as an empty `state` instead of being treated as absent (AUTHZ-REQ-04).
+    /// `state=` comes back as an empty `state` instead of counting as absent (AUTHZ-REQ-04).
     EmptyStateEchoed,
-    /// An unknown authorization parameter gives `invalid_request` instead of being ignored (AUTHZ-REQ-04).
+    /// An unknown authorization parameter gives `invalid_request`, not ignored (AUTHZ-REQ-04).
     UnknownParameterRefused,
     /// An unsupported `response_type` is redirected before the user has logged in (AUTHZ-REQ-06).
     ErrorBeforeLogin,
-    /// A request without `client_id` (but with other parameters) gets its error page with status 200 (AUTHZ-REDIR-01).
+    /// A request with parameters but no `client_id` gets its error page as 200 (AUTHZ-REDIR-01).
     MissingClientPage200,
-    /// A redirect URI with one extra path segment after a registration is accepted (AUTHZ-REDIR-02, SEC-BCP-05).
+    /// A redirect URI with an extra path segment after a registration is accepted (AUTHZ-REDIR-02).
     RedirectExtraSegment,
     /// Without `redirect_uri`, the first of several registrations is used (AUTHZ-REDIR-03).
     OmittedRedirectUsesFirst,
@@ -53,11 +53,11 @@ pub enum Defect {
     ErrorPageWithoutCharset,
     /// The strict profile compares redirect URIs ignoring ASCII case (AUTHZ-REDIR-06).
     StrictRedirectCaseless,
-    /// A denial's redirect says `consent_required` instead of `access_denied` (AUTHZ-ERR-01).
+    /// A denial's redirect says `unauthorized_client` instead of `access_denied` (AUTHZ-ERR-01).
     DenialWrongError,
     /// A request without `response_type` gets its error redirect without the state (AUTHZ-ERR-02).
     MissingResponseTypeDropsState,
-    /// An unknown or disallowed scope gives `invalid_request` instead of `invalid_scope` (AUTHZ-ERR-03).
+    /// An unknown or disallowed scope gives `invalid_request`, not `invalid_scope` (AUTHZ-ERR-03).
     InvalidScopeAsInvalidRequest,
     /// A client without the authorization_code grant still gets a code (AUTHZ-ERR-04).
     CodeGrantUnchecked,
@@ -65,7 +65,7 @@ pub enum Defect {
     CodeScopeOmitted,
     /// A used code can be redeemed again (TOKEN-CODE-02).
     CodeReusable,
-    /// A code is checked, then marked used in a second step: concurrent redemptions all win (TOKEN-CODE-02).
+    /// A code is checked, then marked used later: concurrent redemptions all win (TOKEN-CODE-02).
     CodeRedeemRace,
     /// A second presentation of a code leaves the first redemption's tokens alive (TOKEN-CODE-03).
     CodeReplayKeepsTokens,
@@ -113,7 +113,7 @@ pub enum Defect {
     PortWildcardRegistered,
     /// An explicit default port (`:443`) no longer matches a registration without one (VREDIR-05).
     DefaultPortKept,
-    /// A host wildcard may stand inside the left-most label (`a*.m.example`) at registration (VREDIR-06).
+    /// A host wildcard may stand inside the left-most label (`a*.m.example`) (VREDIR-06).
     PartialLabelWildcardRegistered,
     /// A host wildcard lets `*` cross a dot, standing for several labels (VREDIR-06).
     WildcardCrossesDot,

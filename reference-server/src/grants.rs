@@ -109,7 +109,11 @@ async fn code_defect(state: &AppState, hash: Digest) -> Result<Option<Redemption
     let Some((code, used)) = state.store.peek_code(hash).await? else {
         return Ok(Some(Redemption::Unknown));
     };
-    if used && has(Defect::CodeReusable) {
+    if has(Defect::CodeReusable) {
+        // The used mark is written but never read.
+        if !used {
+            state.store.redeem_code(hash).await?;
+        }
         return Ok(Some(Redemption::Fresh(code)));
     }
     if used && has(Defect::CodeReplayKeepsTokens) {
@@ -200,6 +204,10 @@ pub async fn refresh_token(
         for record in records.iter_mut().filter(|r| r.kind == TokenKind::Refresh) {
             record.expires_at = old.expires_at;
         }
+    }
+    if state.config.has_defect(Defect::RefreshRaceIgnored) {
+        // Read, then write later: concurrent uses all read the token while it is live.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     if state.config.has_defect(Defect::RefreshAccessUnstored) {
         records.retain(|r| r.kind != TokenKind::Access);
