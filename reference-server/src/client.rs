@@ -271,6 +271,7 @@ pub struct Rules<'a> {
     pub profile: Profile,
     pub now_unix: i64,
     pub allow_chosen_secrets: bool,
+    pub config: &'a crate::config::Config,
 }
 
 /// A validated new client, with the secret to store (hashed) and show once.
@@ -519,7 +520,7 @@ fn build_client(
     let notes = optional_text(spec.notes.as_deref(), "notes", MAX_NOTES_CHARS, true)?;
     let ip_whitelist = ip_whitelist(spec.ip_whitelist.as_deref().unwrap_or_default())?;
     let grants = grants(kind, spec.grants.as_deref())?;
-    let redirect_urls = redirect_urls(kind, spec.redirect_urls.as_deref(), rules.profile)?;
+    let redirect_urls = redirect_urls(kind, spec.redirect_urls.as_deref(), rules)?;
     let resource_ids = resource_ids(kind, spec.resource_ids.as_deref())?;
     let roles = roles(kind, spec.roles.as_deref(), catalogue)?;
     let scopes = match kind {
@@ -718,8 +719,9 @@ fn grants(
 fn redirect_urls(
     kind: ClientKind,
     given: Option<&[String]>,
-    profile: Profile,
+    rules: Rules<'_>,
 ) -> Result<Vec<String>, FieldError> {
+    let profile = rules.profile;
     if kind != ClientKind::OneClick {
         return Ok(Vec::new());
     }
@@ -731,8 +733,39 @@ fn redirect_urls(
         ));
     }
     parse_list(given, "redirect_urls", |raw| {
-        validate_registration(raw, profile)
+        validate_registration(raw, profile).or_else(|refusal| {
+            if lax_registration(rules.config, raw, profile) {
+                Ok(raw.to_owned())
+            } else {
+                Err(refusal)
+            }
+        })
     })
+}
+
+/// The registration defects: a URL refused only for what the active defect overlooks.
+fn lax_registration(config: &crate::config::Config, raw: &str, profile: Profile) -> bool {
+    use crate::defects::Defect;
+    let valid = |uri: &str| validate_registration(uri, profile).is_ok();
+    let lower = raw.to_ascii_lowercase();
+    (config.has_defect(Defect::RegisteredQueryAccepted)
+        && raw.contains(['?', '#'])
+        && valid(&raw[..raw.find(['?', '#']).unwrap_or(raw.len())]))
+        || (config.has_defect(Defect::PortWildcardRegistered)
+            && raw.contains(":*/")
+            && valid(&raw.replacen(":*/", ":8443/", 1)))
+        || (config.has_defect(Defect::PartialLabelWildcardRegistered)
+            && raw.split_once("://").is_some_and(|(scheme, rest)| {
+                rest.split_once('.').is_some_and(|(label, tail)| {
+                    label.contains('*') && label != "*" && valid(&format!("{scheme}://*.{tail}"))
+                })
+            }))
+        || (config.has_defect(Defect::StrictWildcardRegistered)
+            && profile == Profile::Strict
+            && validate_registration(raw, Profile::Vendor).is_ok())
+        || (config.has_defect(Defect::HttpRedirectRegistered)
+            && lower.starts_with("http://")
+            && valid(&format!("https://{}", &raw["http://".len()..])))
 }
 
 fn resource_ids(
@@ -921,6 +954,7 @@ mod tests {
             profile: Profile::Vendor,
             now_unix: now.unix_timestamp(),
             allow_chosen_secrets: false,
+            config: Box::leak(Box::new(crate::config::Config::for_tests())),
         }
     }
 

@@ -154,13 +154,28 @@ pub fn app(state: AppState) -> Router {
     if let Some(path) = routes::metadata::path_well_known(&state.issuer) {
         metadata = metadata.route(&path, get(routes::metadata::metadata));
     }
+    if cfg!(feature = "defects") {
+        metadata = metadata.route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            routes::authorize::metadata_defects,
+        ));
+    }
+
+    let mut pages = Router::new()
+        .route("/oauth/authorize", get(routes::authorize::authorize))
+        .route("/oauth/login", post(routes::authorize::login))
+        .route("/oauth/consent", post(routes::authorize::consent));
+    if cfg!(feature = "defects") {
+        pages = pages.route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            routes::authorize::page_defects,
+        ));
+    }
 
     Router::new()
         .merge(metadata)
         .route("/healthz", get(|| async { "ok" }))
-        .route("/oauth/authorize", get(routes::authorize::authorize))
-        .route("/oauth/login", post(routes::authorize::login))
-        .route("/oauth/consent", post(routes::authorize::consent))
+        .merge(pages)
         .route("/assets/app.css", get(routes::authorize::stylesheet))
         .merge(oauth)
         .merge(admin)
@@ -395,6 +410,7 @@ async fn create_bootstrap_admin(state: &AppState, secret: ClientSecret) -> Resul
         profile: state.config.profile,
         now_unix: state.clock.now_unix(),
         allow_chosen_secrets: false,
+        config: &state.config,
     };
     let new = validate_new(spec, rules)
         .map_err(|e| StoreError::Backend(format!("{}: {}", e.field, e.message)))?;

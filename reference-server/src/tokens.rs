@@ -76,7 +76,20 @@ pub async fn issue_client_token(
             kind: TokenKind::Access,
             client_row_id: client.row_id,
             family: None,
-            subject: client.client_id.clone(),
+            subject: if state
+                .config
+                .has_defect(crate::defects::Defect::WalletBareSubject)
+                && client.kind == crate::client::ClientKind::Wallet
+            {
+                client
+                    .client_id
+                    .splitn(3, '-')
+                    .nth(2)
+                    .unwrap_or_default()
+                    .to_owned()
+            } else {
+                client.client_id.clone()
+            },
             username: None,
             scopes: scope.clone(),
             audience: client.resource_ids.clone(),

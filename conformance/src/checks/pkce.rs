@@ -1,5 +1,9 @@
 //! PKCE at both ends of the flow (RFC 7636 §4; RFC 9700 §2.1.1, §4.8.2).
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest as _, Sha256};
+
 use super::code_flow::{
     CHALLENGE, StateBack, VERIFIER, code, code_query, error_redirect, grant_error, join, logged_in,
     ok_body, outline, redeem, s256, strict,
@@ -161,13 +165,25 @@ async fn flow(ctx: &Ctx) -> Result<(ClientCreds, UserAgent), Outcome> {
     Ok((client, ua))
 }
 
+/// A 128-character verifier using every character RFC 7636 §4.1 allows, `.` and `~` too.
+fn full_alphabet_verifier() -> String {
+    let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
+    alphabet.chars().cycle().take(128).collect()
+}
+
 async fn pkce_01(ctx: Ctx) -> CheckResult {
     let client = ctx.code_client().await?;
     let ua = UserAgent::new(&ctx);
 
     let reply = round_trip(&ctx, &ua, &client, &s256(), Some(VERIFIER)).await?;
 
-    ok_body(&reply, "redeeming with the Appendix B verifier").map(|_| ())
+    ok_body(&reply, "redeeming with the Appendix B verifier")?;
+    // The whole verifier alphabet at the longest length, not just Appendix B's characters.
+    let verifier = full_alphabet_verifier();
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    let pkce = format!("code_challenge={challenge}&code_challenge_method=S256");
+    let reply = round_trip(&ctx, &ua, &client, &pkce, Some(&verifier)).await?;
+    ok_body(&reply, "redeeming a 128-character verifier with `-._~`").map(|_| ())
 }
 
 async fn pkce_02(ctx: Ctx) -> CheckResult {

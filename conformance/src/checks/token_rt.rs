@@ -100,6 +100,13 @@ async fn rt_01a(ctx: Ctx) -> CheckResult {
         "a new access token",
         "the old one again",
     )?;
+    // A new access token that works, not just a new string.
+    let view = ctx.introspect(&client, &access).await?;
+    ensure(
+        view.get("active") == Some(&serde_json::Value::Bool(true)),
+        "the new access token active at introspection",
+        crate::http::short(&view.to_string()),
+    )?;
     let token_type = member(&body, "token_type")?;
     ensure(
         token_type.eq_ignore_ascii_case("bearer"),

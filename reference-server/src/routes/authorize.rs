@@ -145,6 +145,8 @@ fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
+const UNREGISTERED: &str = "The redirect URI is not registered for this client.";
+
 /// Where an answer for `client` goes; `Err` explains why there is no trustworthy place.
 fn redirect_target(
     state: &AppState,
@@ -152,9 +154,18 @@ fn redirect_target(
     requested: Option<&str>,
 ) -> Result<String, &'static str> {
     match requested {
-        Some(uri) => redirect_policy::resolve(state.config.profile, uri, &client.redirect_urls)
-            .or_else(|| defective_match(state, uri, &client.redirect_urls))
-            .ok_or("The redirect URI is not registered for this client."),
+        Some(uri) => match defective_target(state, uri, &client.redirect_urls) {
+            Some(answer) => answer,
+            None => redirect_policy::resolve(state.config.profile, uri, &client.redirect_urls)
+                .or_else(|| defective_match(state, uri, &client.redirect_urls))
+                .ok_or(UNREGISTERED),
+        },
+        None if state.config.has_defect(Defect::OmittedRedirectRefused) => {
+            Err("This client must name its redirect URI in the request.")
+        }
+        None if state.config.has_defect(Defect::OmittedRedirectUsesFirst) => {
+            client.redirect_urls.first().cloned().ok_or(UNREGISTERED)
+        }
         // Only a single, complete registration may stand in for an omitted parameter
         // (RFC 6749 §3.1.2.3, AMB-06).
         None => match client.redirect_urls.as_slice() {
@@ -222,6 +233,12 @@ pub async fn authorize(
             repeated.insert(name);
         }
     }
+    if state.config.has_defect(Defect::RepeatedScopeAccepted) {
+        repeated.remove("scope");
+    }
+    if state.config.has_defect(Defect::RepeatedRedirectUriAccepted) {
+        repeated.remove("redirect_uri");
+    }
     if repeated.contains("client_id") || repeated.contains("redirect_uri") {
         return error_page(
             StatusCode::BAD_REQUEST,
@@ -230,11 +247,13 @@ pub async fn authorize(
         );
     }
     let Some(client_id) = params.get("client_id") else {
-        return error_page(
-            StatusCode::BAD_REQUEST,
-            "Invalid request",
-            "The request names no client.",
-        );
+        let status = if state.config.has_defect(Defect::MissingClientPage200) && !params.is_empty()
+        {
+            StatusCode::OK
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        return error_page(status, "Invalid request", "The request names no client.");
     };
     let client = match state.store.client(client_id).await {
         Ok(Some(record)) => record.client,
@@ -282,6 +301,29 @@ pub async fn authorize(
                 .into_owned()
         });
     let echoed_state = decoded_again.as_deref().or(echoed_state);
+    let echoed_state = if state.config.has_defect(Defect::StateTrimmed) {
+        echoed_state.map(str::trim)
+    } else if state.config.has_defect(Defect::EmptyStateEchoed)
+        && raw.split('&').any(|pair| pair == "state=")
+    {
+        Some("")
+    } else {
+        echoed_state
+    };
+    let target = if state.config.has_defect(Defect::RedirectQueryDropped) {
+        target.split('?').next().unwrap_or_default().to_owned()
+    } else {
+        target
+    };
+    if state.config.has_defect(Defect::ErrorBeforeLogin)
+        && params.get("response_type").is_some_and(|t| *t != "code")
+    {
+        return error_redirect(
+            &target,
+            echoed_state,
+            AuthorizeError::UnsupportedResponseType,
+        );
+    }
 
     // The user logs in before anything, even an error, goes back to the client (AMB-31).
     let now = state.clock.now_unix();
@@ -316,22 +358,41 @@ pub async fn authorize(
             "a parameter was sent more than once",
         ));
     }
+    if state.config.has_defect(Defect::UnknownParameterRefused)
+        && params.keys().any(|name| !KNOWN_PARAMETERS.contains(name))
+    {
+        return fail(AuthorizeError::InvalidRequest("unknown parameter"));
+    }
     match params.get("response_type") {
         Some(&"code") => {}
         Some(_) => return fail(AuthorizeError::UnsupportedResponseType),
+        None if state
+            .config
+            .has_defect(Defect::MissingResponseTypeDropsState) =>
+        {
+            return error_redirect(
+                &target,
+                None,
+                AuthorizeError::InvalidRequest("response_type is required"),
+            );
+        }
         None => return fail(AuthorizeError::InvalidRequest("response_type is required")),
     }
-    if !client.has_grant(GrantType::AuthorizationCode) {
+    if !client.has_grant(GrantType::AuthorizationCode)
+        && !state.config.has_defect(Defect::CodeGrantUnchecked)
+    {
         return fail(AuthorizeError::UnauthorizedClient);
     }
     let Ok(scope) = grant_scope(params.get("scope").copied(), client.allowed_scopes()) else {
+        if state
+            .config
+            .has_defect(Defect::InvalidScopeAsInvalidRequest)
+        {
+            return fail(AuthorizeError::InvalidRequest("the scope is not valid"));
+        }
         return fail(AuthorizeError::InvalidScope);
     };
-    let challenge = match pkce::challenge(
-        params.get("code_challenge").copied(),
-        params.get("code_challenge_method").copied(),
-        state.config.profile,
-    ) {
+    let challenge = match challenge_with_defects(&state, &params) {
         Ok(challenge) => challenge,
         Err(e) => return fail(AuthorizeError::InvalidRequest(e.description())),
     };
@@ -427,7 +488,11 @@ pub async fn login(
     };
     let (new_cookie, _) = state.sessions.login(&cookie, &username, now);
     // 303, never 307: the browser must not resend the password to the next URL (SEC-BCP-08).
-    let mut response = StatusCode::SEE_OTHER.into_response();
+    let mut response = if state.config.has_defect(Defect::Login307) {
+        StatusCode::TEMPORARY_REDIRECT.into_response()
+    } else {
+        StatusCode::SEE_OTHER.into_response()
+    };
     if let Ok(location) = HeaderValue::from_str(return_to) {
         response.headers_mut().insert(header::LOCATION, location);
     }
@@ -469,7 +534,12 @@ pub async fn consent(
     match form.get("decision") {
         Some("approve") => {}
         Some("deny") => {
-            return error_redirect(&pending.target, state_param, AuthorizeError::AccessDenied);
+            let error = if state.config.has_defect(Defect::DenialWrongError) {
+                AuthorizeError::UnauthorizedClient
+            } else {
+                AuthorizeError::AccessDenied
+            };
+            return error_redirect(&pending.target, state_param, error);
         }
         _ => {
             return error_page(
@@ -505,7 +575,12 @@ pub async fn consent(
         audience: client.resource_ids.clone(),
         challenge: pending.challenge.clone(),
         issued_at: now,
-        expires_at: now + CODE_LIFETIME,
+        expires_at: now
+            + if state.config.has_defect(Defect::CodeLivesTooLong) {
+                900
+            } else {
+                CODE_LIFETIME
+            },
     };
     if let Err(e) = state.store.insert_code(record).await {
         tracing::error!(error = %e, "storing a code failed");
@@ -515,7 +590,11 @@ pub async fn consent(
     if let Some(state_value) = state_param {
         params.push(("state", state_value));
     }
-    redirect_with(&pending.target, &params)
+    let mut response = redirect_with(&pending.target, &params);
+    if state.config.has_defect(Defect::ConsentRedirect307) {
+        *response.status_mut() = StatusCode::TEMPORARY_REDIRECT;
+    }
+    response
 }
 
 pub async fn stylesheet() -> Response {
@@ -530,4 +609,281 @@ pub async fn stylesheet() -> Response {
         HeaderValue::from_static("public, max-age=3600"),
     );
     response
+}
+
+// The deliberate defects of the authorization area (`defects` feature): inert otherwise.
+
+/// The parameters of an authorization request; only `UnknownParameterRefused` cares.
+const KNOWN_PARAMETERS: [&str; 7] = [
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+];
+
+/// [`pkce::challenge`], bent by the PKCE defects.
+fn challenge_with_defects(
+    state: &AppState,
+    params: &BTreeMap<&str, &str>,
+) -> Result<Option<pkce::Challenge>, pkce::ChallengeError> {
+    let has = |defect| state.config.has_defect(defect);
+    let value = params.get("code_challenge").copied();
+    let mut method = params.get("code_challenge_method").copied();
+    let profile = state.config.profile;
+    if has(Defect::PkceMethodDefaultsToS256) && method.is_none() {
+        method = Some("S256");
+    }
+    if has(Defect::PkceUnknownMethodAsPlain)
+        && method.is_some_and(|m| pkce::Method::parse(m).is_none())
+    {
+        method = Some("plain");
+    }
+    match pkce::challenge(value, method, profile) {
+        Err(pkce::ChallengeError::Required) if has(Defect::StrictPkceOptional) => Ok(None),
+        Err(pkce::ChallengeError::Malformed)
+            if has(Defect::PkceChallengeLengthUnchecked)
+                && value.is_some_and(|v| {
+                    v.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+                }) =>
+        {
+            Ok(value.map(|v| pkce::Challenge {
+                value: v.to_owned(),
+                method: method
+                    .and_then(pkce::Method::parse)
+                    .unwrap_or(pkce::Method::Plain),
+            }))
+        }
+        other => other,
+    }
+}
+
+/// The redirect-matching defects: `Some` is the defective answer, `None` leaves the request to
+/// the profile's policy.
+fn defective_target(
+    state: &AppState,
+    uri: &str,
+    registered: &[String],
+) -> Option<Result<String, &'static str>> {
+    let has = |defect| state.config.has_defect(defect);
+    let profile = state.config.profile;
+    let resolve = |uri: &str, regs: &[String]| redirect_policy::resolve(profile, uri, regs);
+    let (scheme, rest) = uri.split_once("://").unwrap_or(("", uri));
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
+    let refused = Some(Err(UNREGISTERED));
+    if has(Defect::RedirectFragmentStripped) {
+        if let Some((head, _)) = uri.split_once('#') {
+            return Some(resolve(head, registered).ok_or(UNREGISTERED));
+        }
+    }
+    if has(Defect::OnlyFirstRedirectMatched) {
+        return Some(resolve(uri, registered.get(..1).unwrap_or_default()).ok_or(UNREGISTERED));
+    }
+    if has(Defect::RedirectQueryWithUrlRefused)
+        && uri
+            .split_once('?')
+            .is_some_and(|(_, q)| q.to_ascii_lowercase().contains("%3a%2f%2f"))
+    {
+        return refused;
+    }
+    if has(Defect::DefaultPortKept)
+        && scheme.eq_ignore_ascii_case("https")
+        && authority.ends_with(":443")
+    {
+        return refused;
+    }
+    if has(Defect::HostCaseSensitive) && host.bytes().any(|b| b.is_ascii_uppercase()) {
+        return refused;
+    }
+    if has(Defect::LoopbackPortFixed)
+        && crate::redirect::is_loopback_host(host)
+        && authority.contains(":")
+        && !registered.iter().any(|r| r == uri)
+    {
+        return refused;
+    }
+    // The lenient defects only widen what the policy refuses.
+    if resolve(uri, registered).is_some() {
+        return None;
+    }
+    let accepted = Some(Ok(uri.to_owned()));
+    if has(Defect::TrailingDotHostAccepted) && host.ends_with('.') {
+        let trimmed = uri.replacen(
+            authority,
+            authority
+                .replacen(host, host.trim_end_matches('.'), 1)
+                .as_str(),
+            1,
+        );
+        return Some(resolve(&trimmed, registered).ok_or(UNREGISTERED));
+    }
+    for reg in registered {
+        let extra_segment = uri
+            .strip_prefix(reg.as_str())
+            .and_then(|tail| tail.strip_prefix('/'))
+            .is_some_and(|segment| {
+                !segment.is_empty()
+                    && segment
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            });
+        if has(Defect::RedirectExtraSegment) && extra_segment {
+            return accepted;
+        }
+        if has(Defect::WildcardCrossesDot) {
+            if let Some((reg_scheme, reg_rest)) = reg.split_once("://*.") {
+                let labels = uri
+                    .strip_prefix(reg_scheme)
+                    .and_then(|u| u.strip_prefix("://"))
+                    .and_then(|u| u.strip_suffix(reg_rest))
+                    .and_then(|head| head.strip_suffix('.'));
+                if labels.is_some_and(|head| {
+                    head.split('.').all(|label| {
+                        !label.is_empty()
+                            && label
+                                .bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    })
+                }) {
+                    return accepted;
+                }
+            }
+        }
+        if has(Defect::PathWildcardCrossesSlash) {
+            let path_at = reg
+                .split_once("://")
+                .map_or(0, |(s, r)| s.len() + 3 + r.find('/').unwrap_or(r.len()));
+            if let Some(star) = reg[path_at..].find('*').map(|at| path_at + at) {
+                let (prefix, suffix) = (&reg[..star], &reg[star + 1..]);
+                let middle = uri
+                    .strip_prefix(prefix)
+                    .and_then(|tail| tail.strip_suffix(suffix));
+                if !suffix.contains('*')
+                    && middle.is_some_and(|m| {
+                        m.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"-_/".contains(&b))
+                            && !m.contains("//")
+                    })
+                {
+                    return accepted;
+                }
+            }
+        }
+        if has(Defect::PathCaseless) && reg.eq_ignore_ascii_case(uri) {
+            return accepted;
+        }
+        if has(Defect::StrictRedirectCaseless)
+            && profile == crate::config::Profile::Strict
+            && reg.eq_ignore_ascii_case(uri)
+        {
+            return accepted;
+        }
+        if has(Defect::StrictRedirectQueryIgnored) && uri.split('?').next() == Some(reg.as_str()) {
+            return accepted;
+        }
+        if has(Defect::LoopbackAnyPath) {
+            if let (Ok(req), Ok(reg)) = (url::Url::parse(uri), url::Url::parse(reg)) {
+                let written = format!("{}://{}", reg.scheme(), reg.host_str().unwrap_or_default());
+                if uri.starts_with(&written)
+                    && req.scheme() == reg.scheme()
+                    && req.host_str() == reg.host_str()
+                    && reg
+                        .host_str()
+                        .is_some_and(crate::redirect::is_loopback_host)
+                    && req.username().is_empty()
+                    && req.fragment().is_none()
+                    && !uri.contains('#')
+                {
+                    return accepted;
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The page-header defects (SEC-BCP-06, SEC-BCP-07, AUTHZ-REDIR-05) on the login, consent,
+/// error pages and the authorization endpoint.
+pub async fn page_defects(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let has = |defect| state.config.has_defect(defect);
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    let status = response.status();
+    let headers = response.headers_mut();
+    if has(Defect::PagesFramable) && html {
+        headers.insert(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("ALLOWALL"),
+        );
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; style-src 'self'"),
+        );
+    }
+    if has(Defect::PagesLeakReferrer) && html {
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        );
+    }
+    if has(Defect::AuthorizeCors) {
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+    }
+    if has(Defect::ErrorPageWithoutCharset) && html && status == StatusCode::BAD_REQUEST {
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    }
+    response
+}
+
+/// The metadata defects of SEC-BCP-04 and SEC-BCP-09: members added to the document.
+pub async fn metadata_defects(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    let has = |defect| state.config.has_defect(defect);
+    if !(has(Defect::ImplicitAdvertised)
+        || has(Defect::PasswordGrantAdvertised)
+        || has(Defect::MetadataHttpUri))
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let Ok(mut document) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let mut push = |member: &str, value: &str| {
+        if let Some(list) = document.get_mut(member).and_then(|v| v.as_array_mut()) {
+            list.push(value.into());
+        }
+    };
+    if has(Defect::ImplicitAdvertised) {
+        push("grant_types_supported", "implicit");
+    }
+    if has(Defect::PasswordGrantAdvertised) {
+        push("grant_types_supported", "password");
+    }
+    if has(Defect::MetadataHttpUri) {
+        document["op_policy_uri"] = "http://policy.example/oauth".into();
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    (parts, axum::Json(document)).into_response()
 }
