@@ -93,7 +93,7 @@ pub const CASES: &[Case] = &[
     Case {
         defect: AccessValidityIgnored,
         profile: Vendor,
-        red: &["admin-09a"],
+        red: &["admin-09a", "prop-expiry-01", "prop-expiry-02"],
     },
     Case {
         defect: AdminApiResourcesOpen,
@@ -138,13 +138,21 @@ pub const CASES: &[Case] = &[
     Case {
         defect: EmptyWhitelistLocalOnly,
         profile: Vendor,
-        red: &["ip-01", "ip-09"],
+        red: &["ip-01", "ip-09", "prop-ip-01", "prop-ip-02"],
     },
     Case {
         defect: WhitelistSkipsClientCredentials,
         profile: Vendor,
         red: &[
-            "ip-02a", "ip-05", "ip-06a", "ip-06b", "ip-07", "ip-08", "ip-09",
+            "ip-02a",
+            "ip-05",
+            "ip-06a",
+            "ip-06b",
+            "ip-07",
+            "ip-08",
+            "ip-09",
+            "prop-ip-01",
+            "prop-ip-02",
         ],
     },
     Case {
@@ -155,7 +163,7 @@ pub const CASES: &[Case] = &[
     Case {
         defect: WhitelistTokenEndpointOnly,
         profile: Vendor,
-        red: &["ip-03a", "ip-03b"],
+        red: &["ip-03a", "ip-03b", "prop-ip-01", "prop-ip-02"],
     },
     Case {
         defect: WhitelistAtAuthorize,
@@ -170,12 +178,12 @@ pub const CASES: &[Case] = &[
     Case {
         defect: CidrNetworkOnly,
         profile: Vendor,
-        red: &["ip-06a"],
+        red: &["ip-06a", "prop-ip-01", "prop-ip-02"],
     },
     Case {
         defect: MappedEntryStaysV6,
         profile: Vendor,
-        red: &["ip-06b"],
+        red: &["ip-06b", "prop-ip-02"],
     },
     Case {
         defect: BadWhitelistEntriesDropped,
@@ -200,12 +208,12 @@ pub const CASES: &[Case] = &[
     Case {
         defect: TokenOutlivesClient,
         profile: Vendor,
-        red: &["exp-03"],
+        red: &["exp-03", "prop-expiry-01"],
     },
     Case {
         defect: ExpiredCallerAdmitted,
         profile: Vendor,
-        red: &["exp-04"],
+        red: &["exp-04", "prop-expiry-01"],
     },
     Case {
         defect: ExpiredFlagStale,
