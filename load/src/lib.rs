@@ -5,3 +5,4 @@
 
 /// What `load` prints while the scenarios are not built.
 pub const NOT_YET: &str = "load: the scenarios and the capacity sweep are not built yet.";
+pub mod sweep;
