@@ -183,8 +183,8 @@ pub fn judge(step: &StepMeasurement, slo: &Slo, generator: &GeneratorLimits) -> 
     let lagging = lag_p99 > micros(generator.max_lag_p99);
     let short_sent = (step.sent as f64) < generator.min_sent_ratio * step.planned as f64;
     if lagging || short_sent {
-        let cpu_busy =
-            step.generator_cpu_cores >= generator.busy_fraction * generator.cpu_share_cores;
+        let cpu_busy = generator.cpu_share_cores > 0.0
+            && step.generator_cpu_cores >= generator.busy_fraction * generator.cpu_share_cores;
         let server_in_time =
             step.service.is_empty() || step.service.value_at_quantile(0.99) < micros(slo.p99);
         if cpu_busy || server_in_time {

@@ -89,6 +89,9 @@ impl Pacer {
 
     /// Takes the next slot and sleeps until it is due (at once if it is already past); returns
     /// the intended send time to measure latency from.
+    ///
+    /// Tokio's timer has millisecond granularity, so a request may leave up to about 1 ms after
+    /// its slot; that shows as schedule lag, far below the limits that make a step invalid.
     pub async fn wait_slot(&self) -> Option<Instant> {
         let intended = self.next_slot()?;
         tokio::time::sleep_until(intended).await;

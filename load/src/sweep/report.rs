@@ -385,9 +385,10 @@ fn plot_error(error: impl std::fmt::Display) -> io::Error {
     io::Error::other(format!("plot: {error}"))
 }
 
-/// Steps in rate order, for lines; the plots mark each by verdict.
-fn by_rate(sweep: &Sweep) -> Vec<&StepReport> {
-    let mut steps: Vec<&StepReport> = sweep.steps.iter().collect();
+/// Valid steps in rate order, for lines: an invalid step measured the generator, so it gets a
+/// marker but no place on the line.
+fn valid_by_rate(sweep: &Sweep) -> Vec<&StepReport> {
+    let mut steps: Vec<&StepReport> = sweep.steps.iter().filter(|s| !s.is_invalid()).collect();
     steps.sort_by(|a, b| a.offered_rps.total_cmp(&b.offered_rps));
     steps
 }
@@ -431,7 +432,7 @@ fn marker<DB: DrawingBackend>(
 
 fn achieved_plot(sweep: &Sweep) -> io::Result<String> {
     let end = rate_axis_end(sweep);
-    let steps = by_rate(sweep);
+    let steps = valid_by_rate(sweep);
     svg(|root| {
         let mut chart = ChartBuilder::on(root)
             .caption("Achieved vs offered rate", ("sans-serif", 18))
@@ -443,7 +444,9 @@ fn achieved_plot(sweep: &Sweep) -> io::Result<String> {
         chart
             .configure_mesh()
             .x_desc("offered rps")
+            .x_label_formatter(&|rps| format!("{rps:.0}"))
             .y_desc("achieved rps")
+            .y_label_formatter(&|rps| format!("{rps:.0}"))
             .draw()
             .map_err(plot_error)?;
         chart
@@ -461,7 +464,8 @@ fn achieved_plot(sweep: &Sweep) -> io::Result<String> {
             .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLUE));
         chart
             .draw_series(
-                steps
+                sweep
+                    .steps
                     .iter()
                     .map(|s| marker(s.offered_rps, s.achieved_rps, s)),
             )
@@ -481,7 +485,7 @@ type Percentile = (&'static str, fn(&StepReport) -> f64, RGBColor);
 
 fn latency_plot(sweep: &Sweep) -> io::Result<String> {
     let end = rate_axis_end(sweep);
-    let steps = by_rate(sweep);
+    let steps = valid_by_rate(sweep);
     let slo_ms = sweep.slo.p99.as_secs_f64() * 1000.0;
     // Log scale: sub-millisecond medians and multi-second tails share one plot.
     let floor = 0.01;
@@ -502,6 +506,7 @@ fn latency_plot(sweep: &Sweep) -> io::Result<String> {
         chart
             .configure_mesh()
             .x_desc("offered rps")
+            .x_label_formatter(&|rps| format!("{rps:.0}"))
             .y_desc("ms (log scale)")
             .draw()
             .map_err(plot_error)?;
@@ -530,7 +535,8 @@ fn latency_plot(sweep: &Sweep) -> io::Result<String> {
         }
         chart
             .draw_series(
-                steps
+                sweep
+                    .steps
                     .iter()
                     .map(|s| marker(s.offered_rps, s.p99_ms.max(floor), s)),
             )
@@ -547,7 +553,7 @@ fn latency_plot(sweep: &Sweep) -> io::Result<String> {
 
 fn error_plot(sweep: &Sweep) -> io::Result<String> {
     let end = rate_axis_end(sweep);
-    let steps = by_rate(sweep);
+    let steps = valid_by_rate(sweep);
     let limit = sweep.slo.max_error_ratio * 100.0;
     let top = steps
         .iter()
@@ -566,6 +572,7 @@ fn error_plot(sweep: &Sweep) -> io::Result<String> {
         chart
             .configure_mesh()
             .x_desc("offered rps")
+            .x_label_formatter(&|rps| format!("{rps:.0}"))
             .y_desc("errors %")
             .draw()
             .map_err(plot_error)?;
@@ -587,7 +594,8 @@ fn error_plot(sweep: &Sweep) -> io::Result<String> {
             .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLUE));
         chart
             .draw_series(
-                steps
+                sweep
+                    .steps
                     .iter()
                     .map(|s| marker(s.offered_rps, s.error_ratio * 100.0, s)),
             )
