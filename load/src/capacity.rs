@@ -22,8 +22,8 @@ use crate::environment::Environment;
 use crate::run::{report_folder, write_facts};
 use crate::scenarios::Persona;
 use crate::sweep::{
-    Connection, CpuMeter, GeneratorLimits, Outcome, Pacer, Planner, PlannerConfig, Recorder,
-    Slo, StepMeasurement, StepReport, Sweep, Target, Verdict, available_cpus, judge, users_for,
+    Connection, CpuMeter, GeneratorLimits, Outcome, Pacer, Planner, PlannerConfig, Recorder, Slo,
+    StepMeasurement, StepReport, Sweep, Target, Verdict, available_cpus, judge, users_for,
     write_reports,
 };
 
@@ -209,7 +209,11 @@ async fn measured_step(
     let (measurement, interrupted) =
         run_step(environment, args, &step_dir, rate, duration, users).await?;
     let verdict = judge(&measurement, slo, limits);
-    let report = StepReport::new(&measurement, &verdict, Some(format!("{folder}/report.html")));
+    let report = StepReport::new(
+        &measurement,
+        &verdict,
+        Some(format!("{folder}/report.html")),
+    );
     eprintln!(
         "load: step {index}: offered {rate} rps, {users} users: achieved {:.1} rps, p99 {:.2} ms, errors {:.3} %, lag p99 {:.2} ms, generator {:.2} cores: {}{}",
         report.achieved_rps,
@@ -301,7 +305,10 @@ impl Step {
     /// The last planned request is in: note the generator's CPU and stop the attack.
     fn end(&self) {
         if let Some((_, meter)) = self.schedule.get() {
-            *self.cpu_cores.lock().unwrap_or_else(PoisonError::into_inner) = meter.cores();
+            *self
+                .cpu_cores
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = meter.cores();
         }
         self.ended_by_schedule.store(true, Ordering::Release);
         self.done_tx.send_replace(true);

@@ -46,6 +46,19 @@ pub async fn post_form(
     auth: Option<ClientAuth<'_>>,
     fields: &[(&str, &str)],
 ) -> Result<GooseResponse, Box<TransactionError>> {
+    post_form_expecting(user, name, url, auth, fields, None).await
+}
+
+/// The same, for a form whose success is `expected` (a 303 after a login or consent form)
+/// rather than any 2xx.
+pub async fn post_form_expecting(
+    user: &mut GooseUser,
+    name: &str,
+    url: &str,
+    auth: Option<ClientAuth<'_>>,
+    fields: &[(&str, &str)],
+    expected: Option<u16>,
+) -> Result<GooseResponse, Box<TransactionError>> {
     let mut form: Vec<(&str, &str)> = fields.to_vec();
     let mut builder = user.get_request_builder(&GooseMethod::Post, url)?;
     match auth {
@@ -61,13 +74,21 @@ pub async fn post_form(
         }
         None => {}
     }
-    let request = GooseRequest::builder()
+    let mut request = GooseRequest::builder()
         .method(GooseMethod::Post)
         .path(url)
-        .name(name)
-        .set_request_builder(builder.form(&form))
-        .build();
+        .name(request_name(name, "POST "))
+        .set_request_builder(builder.form(&form));
+    if let Some(status) = expected {
+        request = request.expect_status_code(status);
+    }
+    let request = request.build();
     user.request(request).await
+}
+
+/// Goose puts the method before a request's name; the transaction names start with it too.
+fn request_name<'n>(name: &'n str, method: &str) -> &'n str {
+    name.strip_prefix(method).unwrap_or(name)
 }
 
 /// A GET of `url`, recorded under `name`, with an optional bearer token.
@@ -84,7 +105,7 @@ pub async fn get(
     let request = GooseRequest::builder()
         .method(GooseMethod::Get)
         .path(url)
-        .name(name)
+        .name(request_name(name, "GET "))
         .set_request_builder(builder)
         .build();
     user.request(request).await
@@ -159,7 +180,7 @@ pub fn token_response(value: &Value, wants_refresh: bool) -> Result<(), String> 
         _ => return Err("token response without token_type Bearer".to_owned()),
     }
     if let Some(expires_in) = value.get("expires_in")
-        && !expires_in.as_u64().is_some_and(|s| s > 0)
+        && expires_in.as_u64().is_none_or(|s| s == 0)
     {
         return Err("token response with a non-positive expires_in".to_owned());
     }

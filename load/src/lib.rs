@@ -10,8 +10,10 @@
 //!   reported by [`sweep`];
 //! - [`cli`]: the command line.
 
+pub mod capacity;
 pub mod cli;
 pub mod environment;
 pub mod http;
 pub mod run;
 pub mod scenarios;
+pub mod sweep;

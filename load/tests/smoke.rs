@@ -46,6 +46,7 @@ async fn every_scenario_runs_a_second_without_failures_and_reports_its_transacti
             "1",
             "--run-time",
             "1s",
+            "--no-reset-metrics",
             "--quiet",
         ]) else {
             panic!("not a run");

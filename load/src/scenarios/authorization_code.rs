@@ -16,7 +16,8 @@ use url::Url;
 use super::{Operation, Persona, client_only, custom, pick, setup_operation, with_fixture};
 use crate::environment::{CodeClient, Fixture};
 use crate::http::{
-    ClientAuth, failure, get, json_200, non_empty_string, post_form, token_response,
+    ClientAuth, failure, get, json_200, non_empty_string, post_form, post_form_expecting,
+    token_response,
 };
 
 pub const FLOW: &str = "authorization_code: authorize, login, consent, exchange";
@@ -167,6 +168,9 @@ async fn walk(
         };
         let status = response.status().as_u16();
         if (300..400).contains(&status) {
+            // In this flow a redirect is an answer; goose counts only 2xx (and the 303 a
+            // form post expects) as success by itself.
+            user.set_success(&mut request)?;
             let next = response
                 .headers()
                 .get(reqwest_goose::header::LOCATION)
@@ -223,7 +227,9 @@ async fn walk(
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        goose = post_form(user, name, form.action.as_str(), None, &pairs).await?;
+        // RFC 9700 §4.11: a form post is answered with 303, so the browser does not repost.
+        goose =
+            post_form_expecting(user, name, form.action.as_str(), None, &pairs, Some(303)).await?;
         url = form.action;
     }
     Err(custom(format!(

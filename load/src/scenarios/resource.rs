@@ -45,7 +45,7 @@ async fn call(user: &mut GooseUser, fixture: &Fixture) -> TransactionResult {
     let token = stored_token(user)?;
     let goose = get(user, RESOURCE, &url, Some(&token)).await?;
     json_200(user, goose, |v| {
-        if v.get("resource").and_then(Value::as_str) != Some("reports") {
+        if v.get("resource").and_then(Value::as_str) != Some("wallet/reports") {
             return Err("the resource answered without naming itself".to_owned());
         }
         Ok(())
