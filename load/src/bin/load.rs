@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     runtime.block_on(async {
         match cli.command {
             Command::Run(args) => run(*args).await,
-            Command::Sweep(_) => ExitCode::from(2),
+            Command::Sweep(args) => sweep(args).await,
         }
     })
 }
@@ -42,6 +42,27 @@ async fn run(args: load::cli::RunArgs) -> ExitCode {
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("load: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn sweep(args: load::cli::SweepArgs) -> ExitCode {
+    match load::capacity::sweep(args).await {
+        Ok(outcome) => {
+            for problem in &outcome.teardown_problems {
+                eprintln!("load: cleanup: {problem}");
+            }
+            eprintln!("{}", outcome.headline);
+            eprintln!("load: reports in {}", outcome.report_dir.display());
+            if outcome.found_saturation {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
             }
         }
         Err(e) => {
