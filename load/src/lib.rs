@@ -1,7 +1,19 @@
-//! Load scenarios and the capacity sweep for authorization servers, built on goose.
+//! Load scenarios and the open-model capacity sweep for OAuth 2.0 authorization servers,
+//! built on goose.
 //!
-//! Not built yet: the scenarios come once the reference server is complete. This crate holds
-//! only what the `load` command line will say until then, so nothing here pretends to measure.
+//! - [`environment`]: the target (a target file or the embedded reference server), its
+//!   endpoints, and the clients provisioned through the admin API and deleted afterwards;
+//! - [`scenarios`]: one module per persona; each turns the environment into goose
+//!   transactions named by endpoint and grant, whose response bodies are validated;
+//! - [`run`]: `load run`, one goose attack with goose's own options;
+//! - [`capacity`]: `load sweep`, goose attacks paced by intended send time, judged and
+//!   reported by [`sweep`];
+//! - [`cli`]: the command line.
 
-/// What `load` prints while the scenarios are not built.
-pub const NOT_YET: &str = "load: the scenarios and the capacity sweep are not built yet.";
+pub mod capacity;
+pub mod cli;
+pub mod environment;
+pub mod http;
+pub mod run;
+pub mod scenarios;
+pub mod sweep;

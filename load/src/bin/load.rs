@@ -1,8 +1,73 @@
-//! `load`: not built yet; says so and exits with the usage status.
+//! `load run` and `load sweep`; exit status 0 when every request passed (and, for a sweep,
+//! a saturation rate was found), 1 when some failed, 2 for bad usage or an unusable target.
 
 use std::process::ExitCode;
 
+use clap::Parser as _;
+use load::cli::{Cli, Command};
+
 fn main() -> ExitCode {
-    eprintln!("{}", load::NOT_YET);
-    ExitCode::from(2)
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("load: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(async {
+        match cli.command {
+            Command::Run(args) => run(*args).await,
+            Command::Sweep(args) => sweep(args).await,
+        }
+    })
+}
+
+async fn run(args: load::cli::RunArgs) -> ExitCode {
+    match load::run::run(args).await {
+        Ok(outcome) => {
+            for problem in &outcome.teardown_problems {
+                eprintln!("load: cleanup: {problem}");
+            }
+            eprintln!(
+                "load: {} requests, {} failed; reports in {}",
+                outcome.requests,
+                outcome.failures,
+                outcome.report_dir.display()
+            );
+            if outcome.failures > 0 || outcome.thresholds_failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("load: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn sweep(args: load::cli::SweepArgs) -> ExitCode {
+    match load::capacity::sweep(args).await {
+        Ok(outcome) => {
+            for problem in &outcome.teardown_problems {
+                eprintln!("load: cleanup: {problem}");
+            }
+            eprintln!("{}", outcome.headline);
+            eprintln!("load: reports in {}", outcome.report_dir.display());
+            if outcome.found_saturation {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("load: {e}");
+            ExitCode::from(2)
+        }
+    }
 }

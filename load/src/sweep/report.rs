@@ -1,0 +1,877 @@
+//! The sweep's reports: `sweep.json` for machines, `summary.md` to paste, `sweep.html` to look at.
+
+use std::fmt::Write as _;
+use std::io;
+use std::path::Path;
+
+use plotters::prelude::*;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::logic::{SearchEnd, SearchResult, Slo, StepMeasurement, Verdict};
+
+/// Version of the `sweep.json` layout; raised on any change readers would notice.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The server under load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Target {
+    /// Short name, as the target file or the command line gives it.
+    pub name: String,
+    /// Its issuer identifier.
+    pub issuer: String,
+}
+
+/// How requests reach the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Connection {
+    /// Connections are reused between requests.
+    #[serde(rename = "keep-alive")]
+    KeepAlive,
+    /// Every request opens its own connection.
+    #[serde(rename = "new connection per request")]
+    NewPerRequest,
+}
+
+impl Connection {
+    fn label(self) -> &'static str {
+        match self {
+            Self::KeepAlive => "keep-alive",
+            Self::NewPerRequest => "new connection per request",
+        }
+    }
+}
+
+/// What the saturation figure depends on besides the server's code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Environment {
+    /// Cores of the machine; the per-vCPU figure divides by these.
+    pub available_cpus: usize,
+    /// How client secrets are checked (e.g. "argon2id, m=19456 KiB, t=2").
+    pub secret_hashing: String,
+    /// What access tokens are (e.g. "opaque, 32 random bytes").
+    pub token_format: String,
+    /// Where grants and tokens live (e.g. "SQLite, WAL, file on local disk").
+    pub storage: String,
+    /// Keep-alive or a new connection per request.
+    pub connection: Connection,
+    /// Where the generator ran and what it shared (e.g. "same machine as the server").
+    pub generator_note: String,
+}
+
+/// One step as reports show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepReport {
+    /// Requests per second offered.
+    pub offered_rps: f64,
+    /// Requests per second completed.
+    pub achieved_rps: f64,
+    /// Latency percentiles from the intended send time, in milliseconds.
+    pub p50_ms: f64,
+    #[allow(missing_docs)]
+    pub p90_ms: f64,
+    #[allow(missing_docs)]
+    pub p99_ms: f64,
+    #[allow(missing_docs)]
+    pub max_ms: f64,
+    /// Errors over completed requests.
+    pub error_ratio: f64,
+    /// Requests planned by the schedule.
+    pub planned: u64,
+    /// Requests the generator started.
+    pub sent: u64,
+    /// The generator's CPU use in cores.
+    pub generator_cpu_cores: f64,
+    /// Schedule lag p99 in milliseconds.
+    pub lag_p99_ms: f64,
+    /// `pass`, `fail` or `invalid`.
+    pub verdict: String,
+    /// Why the step did not pass.
+    pub reasons: Vec<String>,
+    /// Goose's report for this step, relative to the sweep's directory.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub goose_report: Option<String>,
+}
+
+fn quantile_ms(histogram: &hdrhistogram::Histogram<u64>, quantile: f64) -> f64 {
+    if histogram.is_empty() {
+        0.0
+    } else {
+        histogram.value_at_quantile(quantile) as f64 / 1000.0
+    }
+}
+
+impl StepReport {
+    /// The report of a measured and judged step.
+    pub fn new(step: &StepMeasurement, verdict: &Verdict, goose_report: Option<String>) -> Self {
+        Self {
+            offered_rps: step.offered_rps,
+            achieved_rps: step.achieved_rps(),
+            p50_ms: quantile_ms(&step.latency, 0.50),
+            p90_ms: quantile_ms(&step.latency, 0.90),
+            p99_ms: quantile_ms(&step.latency, 0.99),
+            max_ms: if step.latency.is_empty() {
+                0.0
+            } else {
+                step.latency.max() as f64 / 1000.0
+            },
+            error_ratio: step.error_ratio(),
+            planned: step.planned,
+            sent: step.sent,
+            generator_cpu_cores: step.generator_cpu_cores,
+            lag_p99_ms: quantile_ms(&step.schedule_lag, 0.99),
+            verdict: verdict.label().to_owned(),
+            reasons: verdict.reasons(),
+            goose_report,
+        }
+    }
+
+    fn is_invalid(&self) -> bool {
+        self.verdict == "invalid"
+    }
+}
+
+/// A whole sweep, as `sweep.json` holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sweep {
+    /// [`SCHEMA_VERSION`] when written.
+    pub schema_version: u32,
+    /// The scenario that was run, e.g. `client_credentials`.
+    pub scenario: String,
+    #[allow(missing_docs)]
+    pub target: Target,
+    /// When the first step started, RFC 3339 in UTC.
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    #[allow(missing_docs)]
+    pub slo: Slo,
+    #[allow(missing_docs)]
+    pub environment: Environment,
+    /// Steps in the order they ran.
+    pub steps: Vec<StepReport>,
+    /// Why the search stopped.
+    pub search_end: Option<SearchEnd>,
+    /// The highest offered rate that passed.
+    pub saturation_rps: Option<f64>,
+    /// The saturation rate over the machine's cores.
+    pub saturation_per_vcpu: Option<f64>,
+    /// p99 of a passing step run at half the saturation rate (within 5 %), if one was.
+    pub p99_at_half_saturation_ms: Option<f64>,
+}
+
+impl Sweep {
+    /// Puts a finished search together with what it ran on.
+    pub fn new(
+        scenario: &str,
+        target: Target,
+        started_at: OffsetDateTime,
+        slo: Slo,
+        environment: Environment,
+        steps: Vec<StepReport>,
+        result: &SearchResult,
+    ) -> Self {
+        let saturation_per_vcpu = result
+            .saturation_rps
+            .filter(|_| environment.available_cpus > 0)
+            .map(|rps| rps / environment.available_cpus as f64);
+        let mut sweep = Self {
+            schema_version: SCHEMA_VERSION,
+            scenario: scenario.to_owned(),
+            target,
+            started_at: started_at.to_offset(time::UtcOffset::UTC),
+            slo,
+            environment,
+            steps,
+            search_end: result.end,
+            saturation_rps: result.saturation_rps,
+            saturation_per_vcpu,
+            p99_at_half_saturation_ms: None,
+        };
+        sweep.p99_at_half_saturation_ms = sweep.p99_near(0.5);
+        sweep
+    }
+
+    /// The rate to run a confirming step at to learn p99 at half the saturation rate.
+    pub fn half_saturation_rps(&self) -> Option<f64> {
+        self.saturation_rps.map(|rps| (rps / 2.0).round().max(1.0))
+    }
+
+    fn p99_near(&self, fraction: f64) -> Option<f64> {
+        let wanted = self.saturation_rps? * fraction;
+        self.steps
+            .iter()
+            .filter(|step| step.verdict == "pass")
+            .filter(|step| (step.offered_rps - wanted).abs() <= 0.05 * wanted)
+            .min_by(|a, b| {
+                let distance = |step: &StepReport| (step.offered_rps - wanted).abs();
+                distance(a).total_cmp(&distance(b))
+            })
+            .map(|step| step.p99_ms)
+    }
+
+    /// Adds a step run after the search (such as one at half the saturation rate) and updates
+    /// the figures that depend on it.
+    pub fn push_step(&mut self, step: StepReport) {
+        self.steps.push(step);
+        self.p99_at_half_saturation_ms = self.p99_near(0.5);
+    }
+
+    fn slo_sentence(&self) -> String {
+        format!(
+            "p99 < {} ms from the intended send time, errors ≤ {} %, achieved ≥ {} % of offered",
+            number(self.slo.p99.as_secs_f64() * 1000.0),
+            number(self.slo.max_error_ratio * 100.0),
+            number(self.slo.min_achieved_ratio * 100.0),
+        )
+    }
+
+    fn outcome_sentence(&self) -> String {
+        let cpus = self.environment.available_cpus;
+        let saturation = match (self.saturation_rps, self.saturation_per_vcpu) {
+            (Some(rps), Some(per_vcpu)) => format!(
+                "{} rps at the SLO ({} rps per vCPU over {cpus} vCPUs)",
+                number(rps),
+                number(per_vcpu)
+            ),
+            (Some(rps), None) => format!("{} rps at the SLO", number(rps)),
+            (None, _) => "none: no step passed".to_owned(),
+        };
+        let end = match (
+            self.search_end,
+            self.saturation_rps,
+            self.first_failing_rps(),
+        ) {
+            (Some(SearchEnd::Converged), Some(pass), Some(fail)) => format!(
+                "the search converged between {} and {} rps",
+                number(pass),
+                number(fail)
+            ),
+            (Some(SearchEnd::Converged), _, _) => "the search converged".to_owned(),
+            (Some(SearchEnd::MaxSteps), _, _) => {
+                "the step budget ran out before the search converged".to_owned()
+            }
+            (Some(SearchEnd::GeneratorBound { rps }), _, _) => format!(
+                "generator-bound: the generator could not drive {} rps, so this is a lower bound",
+                number(rps)
+            ),
+            (Some(SearchEnd::NothingPassed), _, _) => "even the lowest rate failed".to_owned(),
+            (None, _, _) => "the search did not finish".to_owned(),
+        };
+        format!("Saturation: {saturation}; {end}.")
+    }
+
+    fn first_failing_rps(&self) -> Option<f64> {
+        self.steps
+            .iter()
+            .filter(|step| step.verdict == "fail")
+            .map(|step| step.offered_rps)
+            .min_by(f64::total_cmp)
+    }
+
+    fn depends_on(&self) -> Vec<(&'static str, String)> {
+        let env = &self.environment;
+        vec![
+            ("Machine", format!("{} vCPUs available", env.available_cpus)),
+            ("Generator", env.generator_note.clone()),
+            ("Secret hashing", env.secret_hashing.clone()),
+            ("Token format", env.token_format.clone()),
+            ("Storage", env.storage.clone()),
+            ("Connection", env.connection.label().to_owned()),
+        ]
+    }
+}
+
+/// Up to one decimal, no trailing `.0`: 1000, 12.5, 0.1.
+fn number(value: f64) -> String {
+    let rounded = (value * 10.0).round() / 10.0;
+    if rounded.fract() == 0.0 {
+        format!("{rounded:.0}")
+    } else {
+        format!("{rounded:.1}")
+    }
+}
+
+fn started(sweep: &Sweep) -> String {
+    sweep
+        .started_at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn markdown_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// `summary.md`: the outcome, every step and what the figure depends on.
+pub fn summary_markdown(sweep: &Sweep) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Capacity sweep: `{}` against {}\n",
+        markdown_cell(&sweep.scenario),
+        markdown_cell(&sweep.target.name)
+    );
+    let _ = writeln!(out, "- Issuer: {}", markdown_cell(&sweep.target.issuer));
+    let _ = writeln!(out, "- Started: {}", started(sweep));
+    let _ = writeln!(out, "- SLO: {}\n", sweep.slo_sentence());
+    let _ = writeln!(out, "**{}**\n", sweep.outcome_sentence());
+    if let Some(p99) = sweep.p99_at_half_saturation_ms {
+        let _ = writeln!(out, "p99 at half the saturation rate: {p99:.2} ms.\n");
+    }
+    out.push_str(
+        "| step | offered rps | achieved rps | p50 ms | p90 ms | p99 ms | max ms | errors % \
+         | generator CPU cores | lag p99 ms | verdict | reasons |\n",
+    );
+    out.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
+    for (index, step) in sweep.steps.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {:.3} | {:.2} | {:.2} | {} | {} |",
+            index + 1,
+            number(step.offered_rps),
+            step.achieved_rps,
+            step.p50_ms,
+            step.p90_ms,
+            step.p99_ms,
+            step.max_ms,
+            step.error_ratio * 100.0,
+            step.generator_cpu_cores,
+            step.lag_p99_ms,
+            step.verdict,
+            markdown_cell(&step.reasons.join("; ")),
+        );
+    }
+    out.push_str("\n## What the figure depends on\n\n");
+    for (what, value) in sweep.depends_on() {
+        let _ = writeln!(out, "- {what}: {}", markdown_cell(&value));
+    }
+    out.push_str(
+        "\nPer vCPU divides by every core of the machine, the generator's included, so it \
+         understates the server when both share the machine. Invalid steps measured the \
+         generator, not the server, and count neither for nor against it.\n",
+    );
+    out
+}
+
+fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const PASS_COLOUR: RGBColor = RGBColor(0x1b, 0x7f, 0x3b);
+const FAIL_COLOUR: RGBColor = RGBColor(0xc0, 0x39, 0x2b);
+const INVALID_COLOUR: RGBColor = RGBColor(0x88, 0x88, 0x88);
+const PLOT_SIZE: (u32, u32) = (720, 400);
+
+fn verdict_colour(step: &StepReport) -> RGBColor {
+    match step.verdict.as_str() {
+        "pass" => PASS_COLOUR,
+        "fail" => FAIL_COLOUR,
+        _ => INVALID_COLOUR,
+    }
+}
+
+fn plot_error(error: impl std::fmt::Display) -> io::Error {
+    io::Error::other(format!("plot: {error}"))
+}
+
+/// Valid steps in rate order, for lines: an invalid step measured the generator, so it gets a
+/// marker but no place on the line.
+fn valid_by_rate(sweep: &Sweep) -> Vec<&StepReport> {
+    let mut steps: Vec<&StepReport> = sweep.steps.iter().filter(|s| !s.is_invalid()).collect();
+    steps.sort_by(|a, b| a.offered_rps.total_cmp(&b.offered_rps));
+    steps
+}
+
+fn rate_axis_end(sweep: &Sweep) -> f64 {
+    let highest = sweep
+        .steps
+        .iter()
+        .map(|step| step.offered_rps.max(step.achieved_rps))
+        .fold(1.0, f64::max);
+    highest * 1.1
+}
+
+/// Draws one plot into a standalone SVG string, then drops the namespace attribute, which
+/// HTML does not need, so the page holds no address at all.
+fn svg(
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> io::Result<()>,
+) -> io::Result<String> {
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, PLOT_SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_error)?;
+        draw(&root)?;
+        root.present().map_err(plot_error)?;
+    }
+    Ok(out.replacen(r#" xmlns="http://www.w3.org/2000/svg""#, "", 1))
+}
+
+/// Marks a step: a filled circle by verdict, a cross for an invalid one.
+fn marker<DB: DrawingBackend>(
+    x: f64,
+    y: f64,
+    step: &StepReport,
+) -> DynElement<'static, DB, (f64, f64)> {
+    if step.is_invalid() {
+        Cross::new((x, y), 5, INVALID_COLOUR.stroke_width(2)).into_dyn()
+    } else {
+        Circle::new((x, y), 4, verdict_colour(step).filled()).into_dyn()
+    }
+}
+
+fn achieved_plot(sweep: &Sweep) -> io::Result<String> {
+    let end = rate_axis_end(sweep);
+    let steps = valid_by_rate(sweep);
+    svg(|root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption("Achieved vs offered rate", ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..end, 0.0..end)
+            .map_err(plot_error)?;
+        chart
+            .configure_mesh()
+            .x_desc("offered rps")
+            .x_label_formatter(&|rps| format!("{rps:.0}"))
+            .y_desc("achieved rps")
+            .y_label_formatter(&|rps| format!("{rps:.0}"))
+            .draw()
+            .map_err(plot_error)?;
+        chart
+            .draw_series(LineSeries::new([(0.0, 0.0), (end, end)], BLACK.mix(0.3)))
+            .map_err(plot_error)?
+            .label("achieved = offered")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK.mix(0.3)));
+        chart
+            .draw_series(LineSeries::new(
+                steps.iter().map(|s| (s.offered_rps, s.achieved_rps)),
+                BLUE,
+            ))
+            .map_err(plot_error)?
+            .label("achieved")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLUE));
+        chart
+            .draw_series(
+                sweep
+                    .steps
+                    .iter()
+                    .map(|s| marker(s.offered_rps, s.achieved_rps, s)),
+            )
+            .map_err(plot_error)?;
+        chart
+            .configure_series_labels()
+            .border_style(BLACK.mix(0.3))
+            .background_style(WHITE.mix(0.8))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(plot_error)
+    })
+}
+
+/// A latency line: its name, how to read it from a step, its colour.
+type Percentile = (&'static str, fn(&StepReport) -> f64, RGBColor);
+
+fn latency_plot(sweep: &Sweep) -> io::Result<String> {
+    let end = rate_axis_end(sweep);
+    let steps = valid_by_rate(sweep);
+    let slo_ms = sweep.slo.p99.as_secs_f64() * 1000.0;
+    // Log scale: sub-millisecond medians and multi-second tails share one plot.
+    let floor = 0.01;
+    let top = steps
+        .iter()
+        .map(|s| s.p99_ms)
+        .fold(slo_ms, f64::max)
+        .max(floor * 10.0)
+        * 2.0;
+    svg(|root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption("Latency from the intended send time", ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..end, (floor..top).log_scale())
+            .map_err(plot_error)?;
+        chart
+            .configure_mesh()
+            .x_desc("offered rps")
+            .x_label_formatter(&|rps| format!("{rps:.0}"))
+            .y_desc("ms (log scale)")
+            .draw()
+            .map_err(plot_error)?;
+        chart
+            .draw_series(LineSeries::new(
+                [(0.0, slo_ms), (end, slo_ms)],
+                RED.stroke_width(2),
+            ))
+            .map_err(plot_error)?
+            .label(format!("SLO p99 {} ms", number(slo_ms)))
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], RED.stroke_width(2)));
+        let percentiles: [Percentile; 3] = [
+            ("p50", |s| s.p50_ms, RGBColor(0x5d, 0xad, 0xe2)),
+            ("p90", |s| s.p90_ms, RGBColor(0x21, 0x61, 0x8c)),
+            ("p99", |s| s.p99_ms, RGBColor(0x1a, 0x23, 0x7e)),
+        ];
+        for (name, value, colour) in percentiles {
+            chart
+                .draw_series(LineSeries::new(
+                    steps.iter().map(|s| (s.offered_rps, value(s).max(floor))),
+                    colour,
+                ))
+                .map_err(plot_error)?
+                .label(name)
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], colour));
+        }
+        chart
+            .draw_series(
+                sweep
+                    .steps
+                    .iter()
+                    .map(|s| marker(s.offered_rps, s.p99_ms.max(floor), s)),
+            )
+            .map_err(plot_error)?;
+        chart
+            .configure_series_labels()
+            .border_style(BLACK.mix(0.3))
+            .background_style(WHITE.mix(0.8))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(plot_error)
+    })
+}
+
+fn error_plot(sweep: &Sweep) -> io::Result<String> {
+    let end = rate_axis_end(sweep);
+    let steps = valid_by_rate(sweep);
+    let limit = sweep.slo.max_error_ratio * 100.0;
+    let top = steps
+        .iter()
+        .map(|s| s.error_ratio * 100.0)
+        .fold(limit, f64::max)
+        .max(0.01)
+        * 1.2;
+    svg(|root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption("Errors", ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..end, 0.0..top)
+            .map_err(plot_error)?;
+        chart
+            .configure_mesh()
+            .x_desc("offered rps")
+            .x_label_formatter(&|rps| format!("{rps:.0}"))
+            .y_desc("errors %")
+            .draw()
+            .map_err(plot_error)?;
+        chart
+            .draw_series(LineSeries::new(
+                [(0.0, limit), (end, limit)],
+                RED.stroke_width(2),
+            ))
+            .map_err(plot_error)?
+            .label(format!("limit {} %", number(limit)))
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], RED.stroke_width(2)));
+        chart
+            .draw_series(LineSeries::new(
+                steps.iter().map(|s| (s.offered_rps, s.error_ratio * 100.0)),
+                BLUE,
+            ))
+            .map_err(plot_error)?
+            .label("errors")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLUE));
+        chart
+            .draw_series(
+                sweep
+                    .steps
+                    .iter()
+                    .map(|s| marker(s.offered_rps, s.error_ratio * 100.0, s)),
+            )
+            .map_err(plot_error)?;
+        chart
+            .configure_series_labels()
+            .border_style(BLACK.mix(0.3))
+            .background_style(WHITE.mix(0.8))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(plot_error)
+    })
+}
+
+/// `sweep.html`: one self-contained page, plots inline as SVG, no external resource.
+pub fn html(sweep: &Sweep) -> io::Result<String> {
+    let title = format!(
+        "Capacity sweep: {} against {}",
+        sweep.scenario, sweep.target.name
+    );
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n\
+         <style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}\
+         table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.2rem .5rem;text-align:right}}\
+         td:last-child{{text-align:left}}.pass{{color:#1b7f3b}}.fail{{color:#c0392b}}.invalid{{color:#888}}\
+         figure{{margin:1rem 0}}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
+        html_escape(&title),
+        html_escape(&title)
+    );
+    let _ = writeln!(
+        out,
+        "<p>Issuer {} · started {} · SLO: {}</p>\n<p><strong>{}</strong></p>",
+        html_escape(&sweep.target.issuer),
+        html_escape(&started(sweep)),
+        html_escape(&sweep.slo_sentence()),
+        html_escape(&sweep.outcome_sentence())
+    );
+    if let Some(p99) = sweep.p99_at_half_saturation_ms {
+        let _ = writeln!(out, "<p>p99 at half the saturation rate: {p99:.2} ms.</p>");
+    }
+    out.push_str(
+        "<p>Circles: <span class=\"pass\">pass</span>, <span class=\"fail\">fail</span>; \
+         crosses: <span class=\"invalid\">invalid</span> (the generator was the bottleneck).</p>\n",
+    );
+    for plot in [
+        achieved_plot(sweep)?,
+        latency_plot(sweep)?,
+        error_plot(sweep)?,
+    ] {
+        let _ = writeln!(out, "<figure>{plot}</figure>");
+    }
+    out.push_str(
+        "<table>\n<tr><th>step</th><th>offered rps</th><th>achieved rps</th><th>p50 ms</th>\
+         <th>p90 ms</th><th>p99 ms</th><th>max ms</th><th>errors %</th><th>generator CPU</th>\
+         <th>lag p99 ms</th><th>verdict</th></tr>\n",
+    );
+    for (index, step) in sweep.steps.iter().enumerate() {
+        let reasons = html_escape(&step.reasons.join("; "));
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td>\
+             <td>{:.2}</td><td>{:.3}</td><td>{:.2}</td><td>{:.2}</td>\
+             <td class=\"{}\" title=\"{reasons}\">{} {reasons}</td></tr>",
+            index + 1,
+            number(step.offered_rps),
+            step.achieved_rps,
+            step.p50_ms,
+            step.p90_ms,
+            step.p99_ms,
+            step.max_ms,
+            step.error_ratio * 100.0,
+            step.generator_cpu_cores,
+            step.lag_p99_ms,
+            html_escape(&step.verdict),
+            html_escape(&step.verdict),
+        );
+    }
+    out.push_str("</table>\n<h2>What the figure depends on</h2>\n<ul>\n");
+    for (what, value) in sweep.depends_on() {
+        let _ = writeln!(out, "<li>{what}: {}</li>", html_escape(&value));
+    }
+    out.push_str("</ul>\n</body>\n</html>\n");
+    Ok(out)
+}
+
+/// Writes `sweep.json`, `summary.md` and `sweep.html` into `dir`, creating it if needed.
+pub fn write_reports(sweep: &Sweep, dir: &Path) -> io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let json = serde_json::to_string_pretty(sweep).map_err(io::Error::other)?;
+    std::fs::write(dir.join("sweep.json"), json + "\n")?;
+    std::fs::write(dir.join("summary.md"), summary_markdown(sweep))?;
+    std::fs::write(dir.join("sweep.html"), html(sweep)?)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use time::macros::datetime;
+
+    use super::*;
+
+    fn step(offered: f64, achieved: f64, p99: f64, errors: f64, verdict: &str) -> StepReport {
+        let reasons = match verdict {
+            "fail" => vec![format!("p99 {p99:.1} ms ≥ SLO 50.0 ms")],
+            "invalid" => vec!["generator-bound: schedule lag p99 40.0 ms > 25.0 ms while generator CPU 0.95 of 1.00 cores".to_owned()],
+            _ => Vec::new(),
+        };
+        let invalid = verdict == "invalid";
+        StepReport {
+            offered_rps: offered,
+            achieved_rps: achieved,
+            p50_ms: p99 / 4.0,
+            p90_ms: p99 / 2.0,
+            p99_ms: p99,
+            max_ms: p99 * 3.0,
+            error_ratio: errors,
+            planned: (offered * 10.0) as u64,
+            sent: (offered * 10.0) as u64,
+            generator_cpu_cores: if invalid { 0.95 } else { offered / 4000.0 },
+            lag_p99_ms: if invalid { 40.0 } else { 0.05 },
+            verdict: verdict.to_owned(),
+            reasons,
+            goose_report: Some(format!("steps/{offered}/report.html")),
+        }
+    }
+
+    fn fixed_sweep() -> Sweep {
+        let steps = vec![
+            step(100.0, 100.0, 1.2, 0.0, "pass"),
+            step(200.0, 200.0, 1.3, 0.0, "pass"),
+            step(400.0, 399.9, 1.8, 0.0, "pass"),
+            step(800.0, 799.5, 4.0, 0.0002, "pass"),
+            step(1600.0, 1210.0, 950.0, 0.004, "fail"),
+            step(1131.0, 1120.0, 48.0, 0.0, "invalid"),
+            step(1131.0, 1130.0, 31.0, 0.0, "pass"),
+            step(1345.0, 1300.0, 240.0, 0.0, "fail"),
+            step(1233.0, 1232.0, 44.0, 0.0, "pass"),
+            step(1288.0, 1280.0, 71.0, 0.0, "fail"),
+            step(616.0, 616.0, 2.6, 0.0, "pass"),
+        ];
+        let result = SearchResult {
+            saturation_rps: Some(1233.0),
+            first_failing_rps: Some(1288.0),
+            end: Some(SearchEnd::Converged),
+            steps: 10,
+        };
+        Sweep::new(
+            "client_credentials",
+            Target {
+                name: "reference-server".to_owned(),
+                issuer: "http://127.0.0.1:8080".to_owned(),
+            },
+            datetime!(2026-11-23 20:11:13 UTC),
+            Slo::default(),
+            Environment {
+                available_cpus: 2,
+                secret_hashing: "argon2id, m=19456 KiB, t=2, p=1".to_owned(),
+                token_format: "opaque, 32 random bytes".to_owned(),
+                storage: "SQLite (WAL) on local disk".to_owned(),
+                connection: Connection::KeepAlive,
+                generator_note: "same machine as the server".to_owned(),
+            },
+            steps,
+            &result,
+        )
+    }
+
+    #[test]
+    fn summary_markdown_is_stable() {
+        insta::assert_snapshot!(summary_markdown(&fixed_sweep()));
+    }
+
+    #[test]
+    fn sweep_figures_follow_the_search() {
+        let sweep = fixed_sweep();
+        assert_eq!(sweep.saturation_per_vcpu, Some(616.5));
+        assert_eq!(sweep.half_saturation_rps(), Some(617.0));
+        assert_eq!(
+            sweep.p99_at_half_saturation_ms,
+            Some(2.6),
+            "the 616 rps step is within 5 %"
+        );
+    }
+
+    #[test]
+    fn step_report_reads_the_measurement() {
+        let mut latency = crate::sweep::micros_histogram();
+        latency.record_n(1_000, 98).unwrap();
+        latency.record_n(20_000, 2).unwrap();
+        let measurement = StepMeasurement {
+            offered_rps: 10.0,
+            duration: Duration::from_secs(10),
+            planned: 100,
+            sent: 100,
+            ok: 99,
+            errors: 1,
+            schedule_lag: crate::sweep::micros_histogram(),
+            service: latency.clone(),
+            latency,
+            generator_cpu_cores: 0.1,
+            available_cpus: 2,
+        };
+        let verdict = Verdict::Fail(vec!["error ratio 1.000 % > 0.100 %".to_owned()]);
+        let report = StepReport::new(&measurement, &verdict, None);
+        assert_eq!(report.achieved_rps, 10.0);
+        assert_eq!(report.p50_ms, 1.0);
+        assert!((report.p99_ms - 20.0).abs() < 0.02, "{}", report.p99_ms);
+        assert_eq!(report.error_ratio, 0.01);
+        assert_eq!(report.lag_p99_ms, 0.0);
+        assert_eq!((report.verdict.as_str(), report.reasons.len()), ("fail", 1));
+    }
+
+    #[test]
+    fn reports_are_written_and_json_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let sweep = fixed_sweep();
+        write_reports(&sweep, dir.path()).unwrap();
+
+        let json = std::fs::read_to_string(dir.path().join("sweep.json")).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value["schema_version"], 1);
+        assert_eq!(value["started_at"], "2026-11-23T20:11:13Z");
+        assert_eq!(value["slo"]["p99_ms"], 50.0);
+        assert_eq!(value["environment"]["connection"], "keep-alive");
+        assert_eq!(value["search_end"]["kind"], "converged");
+        assert_eq!(value["saturation_rps"], 1233.0);
+        assert_eq!(value["steps"][5]["verdict"], "invalid");
+        let back: Sweep = serde_json::from_str(&json).unwrap();
+        assert_eq!(serde_json::to_string_pretty(&back).unwrap() + "\n", json);
+        assert_eq!(back.steps.len(), sweep.steps.len());
+
+        let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+        assert_eq!(summary, summary_markdown(&sweep));
+    }
+
+    #[test]
+    fn html_is_one_self_contained_page_with_three_plots() {
+        let sweep = fixed_sweep();
+        let page = html(&sweep).unwrap();
+        assert_eq!(page.matches("<svg").count(), 3, "three plots");
+        assert_eq!(page.matches("</svg>").count(), 3);
+        let without_issuer = page.replace(&sweep.target.issuer, "");
+        assert!(
+            !without_issuer.contains("http://") && !without_issuer.contains("https://"),
+            "no address but the issuer's"
+        );
+        assert!(
+            !page.contains("src=") && !page.contains("href="),
+            "no linked resources"
+        );
+        assert!(page.contains("Achieved vs offered rate"));
+        assert!(page.contains("SLO p99 50 ms"));
+        assert!(page.contains("<td class=\"invalid\""));
+    }
+
+    #[test]
+    fn html_escapes_what_it_is_given() {
+        let mut sweep = fixed_sweep();
+        sweep.scenario = "<script>".to_owned();
+        let page = html(&sweep).unwrap();
+        assert!(!page.contains("<script>") && page.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn plots_survive_an_empty_sweep() {
+        let mut sweep = fixed_sweep();
+        sweep.steps.clear();
+        sweep.saturation_rps = None;
+        sweep.saturation_per_vcpu = None;
+        sweep.search_end = Some(SearchEnd::NothingPassed);
+        let page = html(&sweep).unwrap();
+        assert_eq!(page.matches("<svg").count(), 3);
+        assert!(summary_markdown(&sweep).contains("none: no step passed"));
+    }
+}

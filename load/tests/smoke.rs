@@ -1,0 +1,135 @@
+//! Every scenario for a second with one user against the embedded reference server: zero
+//! failures, and goose's reports name the scenario's transactions. Then a tiny sweep.
+//!
+//! Goose keeps process-wide state (its killswitch, which the sweep uses to end a step), so the
+//! tests here take turns.
+
+use std::path::Path;
+
+use clap::Parser as _;
+use load::cli::{Cli, Command};
+use load::scenarios::ScenarioName;
+use serde_json::Value;
+
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn command(args: &[&str]) -> Command {
+    let mut argv = vec!["load"];
+    argv.extend_from_slice(args);
+    match Cli::try_parse_from(argv) {
+        Ok(cli) => cli.command,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_scenario_runs_a_second_without_failures_and_reports_its_transactions() {
+    let _turn = TURN.lock().await;
+    let reports = tempfile::tempdir().unwrap();
+    let root = reports.path().to_str().unwrap();
+    for scenario in ScenarioName::ALL {
+        let Command::Run(args) = command(&[
+            "run",
+            "--scenario",
+            scenario.as_str(),
+            "--report-dir",
+            root,
+            "--clients",
+            "2",
+            "--users",
+            "1",
+            "--increase-rate",
+            "1",
+            "--run-time",
+            "1s",
+            "--no-reset-metrics",
+            "--quiet",
+        ]) else {
+            panic!("not a run");
+        };
+
+        let outcome = load::run::run(*args)
+            .await
+            .unwrap_or_else(|e| panic!("{scenario}: {e}"));
+
+        assert_eq!(outcome.failures, 0, "{scenario}: {outcome:?}");
+        assert!(outcome.requests > 0, "{scenario}: no request made");
+        assert!(outcome.teardown_problems.is_empty(), "{outcome:?}");
+        let json = read(&outcome.report_dir.join("report.json"));
+        let html = read(&outcome.report_dir.join("report.html"));
+        let report: Value = serde_json::from_str(&json).unwrap();
+        assert!(report.is_object());
+        for name in expected_names(scenario) {
+            assert!(json.contains(name), "{scenario}: report.json lacks {name}");
+            assert!(html.contains(name), "{scenario}: report.html lacks {name}");
+        }
+        assert!(outcome.report_dir.join("facts.json").exists());
+    }
+}
+
+/// The request names a second of each scenario must produce.
+fn expected_names(scenario: ScenarioName) -> Vec<&'static str> {
+    use load::scenarios::*;
+    match scenario {
+        ScenarioName::ClientCredentials => {
+            vec![client_credentials::BASIC, client_credentials::BODY]
+        }
+        ScenarioName::AuthorizationCode => vec![
+            authorization_code::AUTHORIZE,
+            authorization_code::LOGIN,
+            authorization_code::CONSENT,
+            authorization_code::EXCHANGE,
+        ],
+        ScenarioName::Refresh => vec![refresh::REFRESH, authorization_code::EXCHANGE],
+        ScenarioName::Introspection => vec![introspection::INTROSPECT],
+        ScenarioName::CheckToken => vec![check_token::CHECK_TOKEN],
+        ScenarioName::Resource => vec![resource::RESOURCE],
+        // One user runs one persona of the mix: the first, client_credentials.
+        ScenarioName::Mixed => vec![client_credentials::BASIC],
+        ScenarioName::Healthz => vec![healthz::HEALTHZ],
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tiny_sweep_against_healthz_writes_its_reports() {
+    let _turn = TURN.lock().await;
+    let reports = tempfile::tempdir().unwrap();
+    let Command::Sweep(args) = command(&[
+        "sweep",
+        "--scenario",
+        "healthz",
+        "--report-dir",
+        reports.path().to_str().unwrap(),
+        "--start-rps",
+        "20",
+        "--step-seconds",
+        "0.5",
+        "--max-steps",
+        "2",
+    ]) else {
+        panic!("not a sweep");
+    };
+
+    let outcome = load::capacity::sweep(args).await.unwrap();
+
+    let dir = &outcome.report_dir;
+    let sweep: Value = serde_json::from_str(&read(&dir.join("sweep.json"))).unwrap();
+    assert_eq!(sweep["scenario"], "healthz");
+    let steps = sweep["steps"].as_array().unwrap();
+    assert!(steps.len() >= 2, "{sweep}");
+    assert_eq!(steps[0]["offered_rps"], 20.0);
+    for step in steps {
+        assert!(step["sent"].as_u64().unwrap() > 0, "{step}");
+        let goose_html = step["goose_report"].as_str().unwrap();
+        assert!(dir.join(goose_html).exists(), "{goose_html}");
+        let goose_json = dir.join(goose_html.replace(".html", ".json"));
+        assert!(read(&goose_json).contains(load::scenarios::healthz::HEALTHZ));
+    }
+    assert!(read(&dir.join("sweep.html")).contains("<svg"));
+    assert!(read(&dir.join("summary.md")).contains("healthz"));
+    assert!(sweep["environment"]["available_cpus"].as_u64().unwrap() > 0);
+}
