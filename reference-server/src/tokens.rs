@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use crate::client::{Client, is_scope_token};
+use crate::defects::Defect;
 use crate::error::{ErrorCode, OAuthError};
 use crate::secret::{AccessToken, Digest, RefreshToken};
 use crate::state::AppState;
@@ -62,7 +63,10 @@ pub async fn issue_client_token(
 ) -> Result<Issued, OAuthError> {
     let now = state.clock.now_unix();
     let expires_at = capped_expiry(client, now, client.access_token_validity);
-    let token = AccessToken::generate();
+    let mut token = AccessToken::generate();
+    if state.config.has_defect(Defect::ShortAccessTokens) {
+        token = AccessToken::new(token.secret()[..11].to_owned());
+    }
     state
         .store
         .insert_token(TokenRecord {
