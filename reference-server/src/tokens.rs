@@ -67,8 +67,15 @@ pub async fn issue_client_token(
         expires_at = now + client.access_token_validity;
     } else if state.config.has_defect(Defect::AccessValidityIgnored) {
         expires_at = capped_expiry(client, now, crate::client::DEFAULT_ACCESS_VALIDITY);
+    } else if state.config.has_defect(Defect::LongLivedAccessTokens)
+        && client.access_token_validity == crate::client::DEFAULT_ACCESS_VALIDITY
+    {
+        expires_at = capped_expiry(client, now, 2 * crate::client::DEFAULT_ACCESS_VALIDITY);
     }
-    let token = AccessToken::generate();
+    let mut token = AccessToken::generate();
+    if state.config.has_defect(Defect::ShortAccessTokens) {
+        token = AccessToken::new(token.secret()[..11].to_owned());
+    }
     state
         .store
         .insert_token(TokenRecord {

@@ -35,7 +35,7 @@ pub(super) fn checks() -> Vec<Check> {
             Must,
             Both,
             [],
-            "valid credentials via HTTP Basic give a token",
+            "valid credentials via HTTP Basic give a token, whatever the case of the scheme name",
             auth_01a
         ),
         check!(
@@ -194,6 +194,16 @@ async fn auth_01a(ctx: Ctx) -> CheckResult {
     let client = ctx.cc_client().await?;
     let reply = ctx.token(&client, CC).await?;
     granted(&reply, "client_credentials with Basic")?;
+    // HTTP auth scheme names are case-insensitive (RFC 9110 §11.1).
+    let credentials = basic_value(&client.id, client.secret.expose());
+    let encoded = credentials.trim_start_matches("Basic ");
+    for scheme in ["basic", "BASIC"] {
+        let reply = post_token(&ctx, CC, Some(&format!("{scheme} {encoded}"))).await?;
+        granted(
+            &reply,
+            &format!("client_credentials with the scheme written {scheme}"),
+        )?;
+    }
     Ok(())
 }
 

@@ -564,7 +564,10 @@ pub async fn consent(
             return error_redirect(&pending.target, state_param, AuthorizeError::ServerError);
         }
     };
-    let code = random_value();
+    let mut code = random_value();
+    if state.config.has_defect(crate::defects::Defect::ShortCodes) {
+        code.truncate(11);
+    }
     let record = CodeRecord {
         hash: Digest::of(&code),
         client_row_id: client.row_id,

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use axum::Json;
 use axum::extract::State;
+use axum::response::{IntoResponse as _, Response};
 use serde::Serialize;
 
 use crate::config::Profile;
@@ -46,7 +47,7 @@ pub struct Metadata {
     check_token_endpoint: Option<String>,
 }
 
-pub async fn metadata(State(state): State<AppState>) -> Json<Metadata> {
+pub async fn metadata(State(state): State<AppState>) -> Response {
     let issuer = state.issuer.clone();
     let catalogue = &state.catalogue;
     let mut scopes: BTreeSet<String> = catalogue.admin_api.default_scopes.clone();
@@ -55,7 +56,7 @@ pub async fn metadata(State(state): State<AppState>) -> Json<Metadata> {
         scopes.insert(format!("{resource}:view"));
         scopes.insert(format!("{resource}:change"));
     }
-    Json(Metadata {
+    let metadata = Metadata {
         authorization_endpoint: format!("{issuer}/oauth/authorize"),
         token_endpoint: format!("{issuer}/oauth/token"),
         introspection_endpoint: format!("{issuer}/oauth/introspect"),
@@ -74,7 +75,37 @@ pub async fn metadata(State(state): State<AppState>) -> Json<Metadata> {
         check_token_endpoint: (state.config.profile == Profile::Vendor)
             .then(|| format!("{issuer}/oauth/check_token")),
         issuer,
-    })
+    };
+    #[cfg(feature = "defects")]
+    if let Some(document) = token_defects(&state, &metadata) {
+        return Json(document).into_response();
+    }
+    Json(metadata).into_response()
+}
+
+/// The metadata defects: each makes one member say something false.
+#[cfg(feature = "defects")]
+fn token_defects(state: &AppState, metadata: &Metadata) -> Option<serde_json::Value> {
+    use crate::defects::Defect::*;
+    use serde_json::json;
+    let mut document = serde_json::to_value(metadata).ok()?;
+    match state.config.defect? {
+        MetadataEmptyArray => document["response_modes_supported"] = json!([]),
+        MetadataIssuerWithPath => {
+            document["issuer"] = json!(format!("{}/oauth", state.issuer));
+        }
+        MetadataResponseTypeMisnamed => {
+            document["response_types_supported"] = json!(["authorization_code"]);
+        }
+        MetadataAlgNone => {
+            document["token_endpoint_auth_signing_alg_values_supported"] = json!(["RS256", "none"]);
+        }
+        MetadataListsPlain => {
+            document["code_challenge_methods_supported"] = json!(["S256", "plain"])
+        }
+        _ => return None,
+    }
+    Some(document)
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@ pub mod resources;
 pub mod revoke;
 pub mod test_clock;
 pub mod token;
+#[cfg(feature = "defects")]
+pub(crate) mod token_defects;
 
 use axum::Json;
 use axum::http::{HeaderValue, header};

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::{AuthenticatedClient, no_store_json};
+use crate::defects::Defect;
 use crate::error::OAuthError;
 use crate::secret::Digest;
 use crate::state::AppState;
@@ -21,12 +22,26 @@ pub async fn revoke(
         form,
     }: AuthenticatedClient,
 ) -> Result<Response, OAuthError> {
-    let token = form
-        .get("token")
-        .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+    let defect = |d| state.config.has_defect(d);
+    let Some(token) = form.get("token") else {
+        if defect(Defect::RevokeMissingToken200) {
+            return Ok(no_store_json(StatusCode::OK, serde_json::json!({})));
+        }
+        return Err(OAuthError::invalid_request("token is required"));
+    };
     let hash = Digest::of(token);
     if let Some((record, owner)) = state.store.token(hash).await? {
-        if owner.row_id == caller.row_id && !record.revoked {
+        let hinted_away = defect(Defect::RevokeHintTrusted)
+            && match form.get("token_type_hint") {
+                Some("access_token") => record.kind != TokenKind::Access,
+                Some("refresh_token") => record.kind != TokenKind::Refresh,
+                _ => false,
+            };
+        let skipped = hinted_away
+            || (defect(Defect::RevokeAccessNoop) && record.kind == TokenKind::Access)
+            || (defect(Defect::RevokeRefreshNoop) && record.kind == TokenKind::Refresh);
+        let owned = owner.row_id == caller.row_id || defect(Defect::RevokeOthersTokens);
+        if owned && !record.revoked && !skipped {
             let racy = state
                 .config
                 .has_defect(crate::defects::Defect::RevocationCacheRace);
@@ -35,7 +50,9 @@ pub async fn revoke(
                 tokio::time::sleep(crate::defect_memory::COMMIT_DELAY).await;
             }
             match (record.kind, record.family) {
-                (TokenKind::Refresh, Some(family)) => state.store.revoke_family(family).await?,
+                (TokenKind::Refresh, Some(family)) if !defect(Defect::RevokeKeepsGrant) => {
+                    state.store.revoke_family(family).await?
+                }
                 _ => state.store.revoke_token(hash).await?,
             }
             if racy {

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::{AuthenticatedClient, no_store_json};
 use crate::client::{Client, GrantType};
+use crate::defects::Defect;
 use crate::error::{ErrorCode, OAuthError};
 use crate::form::Form;
 use crate::state::AppState;
@@ -77,7 +78,30 @@ async fn client_credentials(
         Some(requested) if defective_scope(state, client) => {
             crate::defect_memory::misread_scope(state, client, requested)?
         }
-        requested => grant_scope(requested, client.allowed_scopes())?,
+        requested => {
+            let widened;
+            let allowed = if state.config.has_defect(Defect::ScopeNotRestricted) {
+                // Values it does not define (no role, no case variant of an allowed one) pass.
+                let allowed = client.allowed_scopes();
+                let undefined = |v: &&str| {
+                    !v.contains(':') && !allowed.iter().any(|a| a.eq_ignore_ascii_case(v))
+                };
+                let asked = requested.into_iter().flat_map(|s| s.split(' '));
+                widened = allowed
+                    .iter()
+                    .cloned()
+                    .chain(asked.filter(undefined).map(str::to_owned))
+                    .collect();
+                &widened
+            } else {
+                client.allowed_scopes()
+            };
+            let mut scope = grant_scope(requested, allowed)?;
+            if state.config.has_defect(Defect::DefaultScopeIncomplete) && requested.is_none() {
+                scope.remove("web-origins");
+            }
+            scope
+        }
     };
     let issued = issue_client_token(state, client, scope).await?;
     Ok(token_response(&issued, None))
