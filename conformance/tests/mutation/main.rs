@@ -2,8 +2,8 @@
 //! feature) must turn exactly the checks of the broken rule red and leave every other check
 //! green; and every check of the catalog must be turned red by at least one defect.
 //!
-//! The cases live in one file per area; `MUTATION_MATRIX=FILE` writes the matrix (defect ×
-//! checks caught) as Markdown for the README.
+//! The cases live in one file per area; `conformance/MUTATION.md` is the resulting matrix
+//! (defect × checks turned red), held to the tables by `every_check_is_killed_and_every_defect_caught`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
@@ -138,10 +138,6 @@ async fn each_defect_turns_exactly_its_checks_red() {
         }
     }
     assert!(wrong.is_empty(), "defects whose red set differs:\n{wrong}");
-
-    if let Ok(path) = std::env::var("MUTATION_MATRIX") {
-        std::fs::write(&path, matrix_markdown()).expect("the matrix is written");
-    }
 }
 
 /// Decided from the case tables alone, so it needs no run: every check is killed by some
@@ -175,6 +171,18 @@ fn every_check_is_killed_and_every_defect_caught() {
         .filter(|id| !killed.contains(*id) && !pending.contains(*id))
         .collect();
     assert!(missing.is_empty(), "checks no defect kills: {missing:?}");
+
+    // The committed matrix must be this one: `MUTATION_MATRIX_UPDATE=1` rewrites it.
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/MUTATION.md");
+    let matrix = matrix_markdown();
+    if std::env::var_os("MUTATION_MATRIX_UPDATE").is_some() {
+        std::fs::write(path, &matrix).expect("the matrix is written");
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == matrix,
+        "conformance/MUTATION.md is stale: run with MUTATION_MATRIX_UPDATE=1"
+    );
 }
 
 fn defect_name(defect: Defect) -> String {
@@ -185,7 +193,8 @@ fn defect_name(defect: Defect) -> String {
         .unwrap_or_else(|| format!("{defect:?}"))
 }
 
-/// The README's table: one row per defect, the checks it turns red, and the totals.
+/// `conformance/MUTATION.md`: the figure, then each defect with the checks it turns red, then
+/// each check with the defects that kill it.
 fn matrix_markdown() -> String {
     let cases = all_cases();
     let catalog_ids: BTreeSet<&str> = catalog().iter().map(|c| c.id).collect();
@@ -195,7 +204,25 @@ fn matrix_markdown() -> String {
             *kills.entry(id).or_default() += 1;
         }
     }
-    let mut out = String::from("| defect | profile | checks turned red |\n| --- | --- | --- |\n");
+    let killed = catalog_ids
+        .iter()
+        .filter(|id| kills.contains_key(*id))
+        .count();
+    let mut out = String::from(
+        "# Mutation matrix\n\nEach deliberate defect of the reference server (`--features defects`, \
+         `--defect NAME`) and the checks it turns red, in the profile named; every other check \
+         stays green (`conformance/tests/mutation/`). Regenerate with `MUTATION_MATRIX_UPDATE=1 \
+         cargo test -p conformance --test mutation every_check`.\n\n",
+    );
+    let _ = writeln!(
+        out,
+        "**{} defects, {} checks: {killed} killed by at least one defect ({} by two or more), {} not yet; every defect caught.**\n",
+        cases.len(),
+        catalog_ids.len(),
+        kills.values().filter(|n| **n > 1).count(),
+        catalog_ids.len() - killed
+    );
+    out.push_str("| defect | profile | checks turned red |\n| --- | --- | --- |\n");
     for case in &cases {
         let _ = writeln!(
             out,
@@ -205,17 +232,14 @@ fn matrix_markdown() -> String {
             case.red.join(", ")
         );
     }
-    let killed = catalog_ids
-        .iter()
-        .filter(|id| kills.contains_key(*id))
-        .count();
-    let _ = writeln!(
-        out,
-        "\n{} defects, {} checks: {killed} killed by at least one defect ({} by two or more), {} not yet.",
-        cases.len(),
-        catalog_ids.len(),
-        kills.values().filter(|n| **n > 1).count(),
-        catalog_ids.len() - killed
-    );
+    out.push_str("\n| check | defects that turn it red |\n| --- | --- |\n");
+    for id in &catalog_ids {
+        let by: Vec<String> = cases
+            .iter()
+            .filter(|c| c.red.contains(id))
+            .map(|c| format!("`{}`", defect_name(c.defect)))
+            .collect();
+        let _ = writeln!(out, "| `{id}` | {} |", by.join(", "));
+    }
     out
 }
