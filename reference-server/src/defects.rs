@@ -386,7 +386,7 @@ pub enum Defect {
     /// after the rotation (ADMIN-03, AMB-18).
     RotationCacheRace,
     /// A client lookup that races the deletion caches the client, which then keeps getting
-    /// tokens after the deletion (ADMIN-05, AMB-19).
+    /// tokens after the deletion, answered even though they cannot be stored (ADMIN-05, AMB-19).
     DeletionCacheRace,
     // (end of race defects)
 }

@@ -14,7 +14,7 @@ pub const CASES: &[Case] = &[
     Case {
         defect: StateTrimmed,
         profile: Vendor,
-        red: &["authz-req-02"],
+        red: &["authz-req-02", "prop-input-01"],
     },
     Case {
         defect: RedirectQueryDropped,
@@ -54,7 +54,7 @@ pub const CASES: &[Case] = &[
     Case {
         defect: RedirectExtraSegment,
         profile: Vendor,
-        red: &["authz-redir-02"],
+        red: &["authz-redir-02", "prop-redirect-02", "prop-redirect-03"],
     },
     Case {
         defect: OmittedRedirectUsesFirst,
@@ -69,7 +69,12 @@ pub const CASES: &[Case] = &[
     Case {
         defect: RedirectFragmentStripped,
         profile: Vendor,
-        red: &["authz-redir-04", "sec-bcp-02b", "vredir-02"],
+        red: &[
+            "authz-redir-04",
+            "prop-redirect-02",
+            "sec-bcp-02b",
+            "vredir-02",
+        ],
     },
     Case {
         defect: ErrorPageWithoutCharset,
@@ -79,7 +84,7 @@ pub const CASES: &[Case] = &[
     Case {
         defect: StrictRedirectCaseless,
         profile: Strict,
-        red: &["authz-redir-06"],
+        red: &["authz-redir-06", "prop-redirect-01", "prop-redirect-03"],
     },
     Case {
         defect: DenialWrongError,
@@ -219,12 +224,12 @@ pub const CASES: &[Case] = &[
     Case {
         defect: RedirectQueryWithUrlRefused,
         profile: Vendor,
-        red: &["vredir-04b"],
+        red: &["prop-redirect-02", "vredir-04b"],
     },
     Case {
         defect: OnlyFirstRedirectMatched,
         profile: Vendor,
-        red: &["vredir-03", "vredir-10a", "sec-bcp-02a"],
+        red: &["prop-redirect-02", "sec-bcp-02a", "vredir-03", "vredir-10a"],
     },
     Case {
         defect: RegisteredQueryAccepted,
@@ -249,7 +254,7 @@ pub const CASES: &[Case] = &[
     Case {
         defect: WildcardCrossesDot,
         profile: Vendor,
-        red: &["vredir-06b"],
+        red: &["prop-redirect-02", "prop-redirect-03", "vredir-06b"],
     },
     Case {
         defect: TrailingDotHostAccepted,
@@ -264,7 +269,7 @@ pub const CASES: &[Case] = &[
     Case {
         defect: HostCaseSensitive,
         profile: Vendor,
-        red: &["vredir-10a"],
+        red: &["prop-redirect-02", "vredir-10a"],
     },
     Case {
         defect: PathCaseless,
@@ -279,7 +284,12 @@ pub const CASES: &[Case] = &[
     Case {
         defect: StrictRedirectQueryIgnored,
         profile: Strict,
-        red: &["authz-redir-06", "sec-bcp-01b", "sec-bcp-05"],
+        red: &[
+            "authz-redir-06",
+            "prop-redirect-01",
+            "sec-bcp-01b",
+            "sec-bcp-05",
+        ],
     },
     Case {
         defect: LoopbackPortFixed,
@@ -289,7 +299,7 @@ pub const CASES: &[Case] = &[
     Case {
         defect: LoopbackAnyPath,
         profile: Vendor,
-        red: &["sec-bcp-02b"],
+        red: &["prop-redirect-02", "prop-redirect-03", "sec-bcp-02b"],
     },
     Case {
         defect: HttpRedirectRegistered,

@@ -216,8 +216,13 @@ fn matrix_markdown() -> String {
     );
     let _ = writeln!(
         out,
-        "**{} defects, {} checks: {killed} killed by at least one defect ({} by two or more), {} not yet; every defect caught.**\n",
+        "**{} cases ({} defects), {} checks: {killed} killed by at least one defect ({} by two or more), {} not yet; every defect caught.**\n",
         cases.len(),
+        cases
+            .iter()
+            .map(|c| defect_name(c.defect))
+            .collect::<BTreeSet<_>>()
+            .len(),
         catalog_ids.len(),
         kills.values().filter(|n| **n > 1).count(),
         catalog_ids.len() - killed

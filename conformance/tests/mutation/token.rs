@@ -126,7 +126,7 @@ pub const CASES: &[Case] = &[
     Case {
         defect: ErrorEchoesGrantType,
         profile: Vendor,
-        red: &["token-err-01"],
+        red: &["prop-input-02", "token-err-01"],
     },
     Case {
         defect: OversizedBodyIs400,
@@ -202,6 +202,7 @@ pub const CASES: &[Case] = &[
             "introspect-04a",
             "meta-06",
             "revoke-01",
+            "revoke-01-race",
             "revoke-04a",
         ],
     },
@@ -309,7 +310,7 @@ pub const CASES: &[Case] = &[
     Case {
         defect: LongLivedAccessTokens,
         profile: Vendor,
-        red: &["token-resp-04"],
+        red: &["admin-09a", "prop-expiry-02", "token-resp-04"],
     },
 ];
 
