@@ -255,6 +255,14 @@ fn insert_token(conn: &Connection, token: &TokenRecord) -> Result<(), StoreError
     if !unchanged {
         return Err(StoreError::ClientChanged);
     }
+    // The grant's code was presented again while this redemption was under way (TOKEN-CODE-03).
+    let replayed = match &token.family {
+        Some(family) => conn
+            .prepare_cached("SELECT 1 FROM codes WHERE family = ?1 AND used = 2")
+            .and_then(|mut stmt| stmt.exists([family.as_slice()]))
+            .map_err(backend)?,
+        None => false,
+    };
     conn.prepare_cached(
         "INSERT INTO tokens (hash, kind, client_row_id, family, subject, username, scopes, audience, issued_at, expires_at, revoked)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -271,7 +279,7 @@ fn insert_token(conn: &Connection, token: &TokenRecord) -> Result<(), StoreError
             words(&token.audience),
             token.issued_at,
             token.expires_at,
-            token.revoked,
+            token.revoked || replayed,
         ])
     })
     .map_err(backend)?;
@@ -499,6 +507,10 @@ impl Store for SqliteStore {
                 return Ok(Redemption::Unknown);
             };
             if used {
+                // Marked, so that tokens of a redemption still being stored are born revoked.
+                conn.prepare_cached("UPDATE codes SET used = 2 WHERE hash = ?1")
+                    .and_then(|mut stmt| stmt.execute([hash.as_bytes().as_slice()]))
+                    .map_err(backend)?;
                 conn.prepare_cached("UPDATE tokens SET revoked = 1 WHERE family = ?1")
                     .and_then(|mut stmt| stmt.execute([code.family.as_slice()]))
                     .map_err(backend)?;
