@@ -219,10 +219,7 @@ pub(super) fn bearer_challenge(reply: &Reply) -> Result<BTreeMap<String, String>
             .strip_prefix('"')
             .and_then(|v| v.strip_suffix('"'))
             .ok_or_else(|| fail("quoted attribute values", text))?;
-        let permitted = |b: u8| {
-            b == 0x20 || b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b)
-        };
-        if !value.bytes().all(permitted) {
+        if !super::token_err::is_error_text(value) {
             return Err(fail(
                 format!("{name} made of the characters RFC 6750 §3 permits"),
                 value,

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::code_flow::CHALLENGE;
-use super::token_err::CC;
+use super::token_err::{CC, TOKEN_ERRORS, is_error_text};
 use crate::check;
 use crate::ctx::{ClientCreds, Ctx, basic, form_pair};
 use crate::http::Reply;
@@ -187,27 +187,6 @@ fn error_text_case() -> impl Strategy<Value = ErrorTextCase, Tree: Send> {
         position,
         value: format!("{head}{nasty}{tail}"),
     })
-}
-
-/// RFC 6749 §5.2's codes, plus RFC 8628's for the token endpoint (`slow_down` is what a
-/// throttle may answer).
-const TOKEN_ERRORS: &[&str] = &[
-    "invalid_request",
-    "invalid_client",
-    "invalid_grant",
-    "unauthorized_client",
-    "unsupported_grant_type",
-    "invalid_scope",
-    "authorization_pending",
-    "slow_down",
-    "access_denied",
-    "expired_token",
-];
-
-/// %x20-21 / %x23-5B / %x5D-7E.
-fn is_error_text(text: &str) -> bool {
-    text.bytes()
-        .all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5b | 0x5d..=0x7e))
 }
 
 fn has_token(reply: &Reply) -> bool {

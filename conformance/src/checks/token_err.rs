@@ -15,7 +15,7 @@ pub(super) const CC: &str = "grant_type=client_credentials";
 
 /// RFC 6749 §5.2's codes, plus those RFC 8628 registers for the token endpoint (`slow_down`
 /// is what a throttle may answer).
-const TOKEN_ERRORS: &[&str] = &[
+pub(super) const TOKEN_ERRORS: &[&str] = &[
     "invalid_request",
     "invalid_client",
     "invalid_grant",
@@ -187,8 +187,9 @@ pub(super) fn granted(reply: &Reply, what: &str) -> Result<Value, Outcome> {
 
 // ---- TOKEN-ERR-01 ---------------------------------------------------------------------------
 
-/// RFC 6749 §5.2: `error` and `error_description` are %x20-21 / %x23-5B / %x5D-7E.
-fn is_error_text(text: &str) -> bool {
+/// RFC 6749 §5.2: `error` and `error_description` are %x20-21 / %x23-5B / %x5D-7E (RFC 6750
+/// §3 permits the same set in a challenge's attributes).
+pub(super) fn is_error_text(text: &str) -> bool {
     text.bytes()
         .all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5b | 0x5d..=0x7e))
 }
