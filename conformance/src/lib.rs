@@ -14,6 +14,7 @@ pub mod checks;
 pub mod ctx;
 pub mod discovery;
 pub mod embedded;
+pub mod form;
 pub mod http;
 pub mod model;
 pub mod oracle;

@@ -2,10 +2,10 @@
 //! and consent approved, stopping at the first `Location` that leaves the server. It never
 //! follows a redirect to a client's URL.
 
-use scraper::{Html, Selector};
 use url::Url;
 
 use crate::ctx::Ctx;
+use crate::form::{FieldKind, read_form};
 use crate::http::Reply;
 use crate::model::{Outcome, fail, skip};
 use crate::target::LoginKind;
@@ -54,11 +54,7 @@ pub fn query_param(url: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    Approve,
-    Deny,
-}
+pub use crate::form::Decision;
 
 /// One browser session.
 #[derive(Debug, Clone)]
@@ -200,71 +196,26 @@ fn fill_form(
     ua: &UserAgent,
     decision: Decision,
 ) -> Result<Option<FilledForm>, Outcome> {
-    let document = Html::parse_document(html);
-    let (Ok(forms), Ok(inputs), Ok(buttons)) = (
-        Selector::parse("form"),
-        Selector::parse("input"),
-        Selector::parse("button, input[type=submit]"),
-    ) else {
+    let Some(form) = read_form(html, page) else {
         return Ok(None);
     };
-    let Some(form) = document.select(&forms).next() else {
-        return Ok(None);
-    };
-    let action = form.value().attr("action").unwrap_or("");
-    let Ok(action) = page.join(action) else {
-        return Ok(None);
-    };
-    let mut fields = Vec::new();
-    let mut is_login = false;
-    for input in form.select(&inputs) {
-        let element = input.value();
-        let Some(name) = element.attr("name") else {
-            continue;
+    let is_login = form.is_login();
+    let fields = if is_login {
+        let asks_username = form.fields.iter().any(|f| f.kind == FieldKind::Username);
+        let username = if asks_username {
+            login_username(ua)?
+        } else {
+            String::new()
         };
-        let kind = element.attr("type").unwrap_or("text").to_ascii_lowercase();
-        let value = element.attr("value").unwrap_or("").to_owned();
-        match kind.as_str() {
-            "hidden" => fields.push((name.to_owned(), value)),
-            "password" => {
-                is_login = true;
-                fields.push((name.to_owned(), login_password(ua)?));
-            }
-            "text" | "email" => fields.push((name.to_owned(), login_username(ua)?)),
-            "checkbox" if element.attr("checked").is_some() => {
-                fields.push((name.to_owned(), value))
-            }
-            _ => {}
-        }
-    }
-    if !is_login {
-        // Consent: the button that says what we decide, or the first one.
-        let wanted: &[&str] = match decision {
-            Decision::Approve => &["approve", "allow", "accept", "yes", "continue", "confirm"],
-            Decision::Deny => &["deny", "reject", "cancel", "no", "abort"],
-        };
-        let submits: Vec<_> = form.select(&buttons).collect();
-        let chosen = submits
-            .iter()
-            .find(|b| {
-                let value = b.value().attr("value").unwrap_or("").to_ascii_lowercase();
-                let text = b.text().collect::<String>().to_ascii_lowercase();
-                wanted.iter().any(|w| value.contains(w) || text.contains(w))
-            })
-            .or_else(|| {
-                (decision == Decision::Approve)
-                    .then(|| submits.first())
-                    .flatten()
-            });
-        let Some(chosen) = chosen else {
+        form.login(&username, &login_password(ua)?)
+    } else {
+        let Some(fields) = form.consent(decision) else {
             return Ok(None);
         };
-        if let (Some(name), value) = (chosen.value().attr("name"), chosen.value().attr("value")) {
-            fields.push((name.to_owned(), value.unwrap_or("").to_owned()));
-        }
-    }
+        fields
+    };
     Ok(Some(FilledForm {
-        action,
+        action: form.action,
         fields,
         is_login,
     }))

@@ -6,9 +6,9 @@ use rand::{Rng, SeedableRng};
 use serde_json::json;
 
 use super::code_flow::{
-    Browser, Consent, StateBack, Stop, code_of, code_query, error_page, error_redirect, exchange,
-    join, logged_in, ok_body, outline, read_form, redact_url, redeem, s256, s256_query, scope_set,
-    strict,
+    Browser, Consent, Form, StateBack, Stop, approve_fields, code_of, code_query, error_page,
+    error_redirect, exchange, join, logged_in, ok_body, outline, read_form, redact_url, redeem,
+    s256, s256_query, scope_set, strict,
 };
 use crate::check;
 use crate::ctx::{CLIENT_CB, ClientCreds, Ctx, form_pair};
@@ -125,7 +125,7 @@ async fn req_01(ctx: Ctx) -> CheckResult {
     // After login and consent: approve the page, or take the code of a server that consents
     // by itself.
     let stop = match browser.consent(&query).await? {
-        Consent::Form(form) => browser.post(&form.action, &form.approve_fields()).await?,
+        Consent::Form(form) => browser.post(&form.action, &approve_fields(&form)).await?,
         Consent::Automatic(stop) => stop,
     };
 
@@ -507,19 +507,19 @@ async fn req_05(ctx: Ctx) -> CheckResult {
     let their_form = theirs.consent_form(&query).await?;
     mine.consent_form(&query).await?;
     let stop = mine
-        .post(&their_form.action, &their_form.approve_fields())
+        .post(&their_form.action, &approve_fields(&their_form))
         .await?;
     refused(&stop, "another session's form")?;
 
     let form = mine.consent_form(&query).await?;
-    if form.hidden.iter().any(|(name, _)| is_csrf_name(name)) {
+    if form.hidden().iter().any(|(name, _)| is_csrf_name(name)) {
         let their_form = theirs.consent_form(&query).await?;
         let their_value = |name: &str| {
             their_form
-                .hidden
-                .iter()
+                .hidden()
+                .into_iter()
                 .find(|(n, _)| n == name)
-                .map(|(_, v)| v.clone())
+                .map(|(_, v)| v)
                 .unwrap_or_default()
         };
         for case in [
@@ -529,8 +529,9 @@ async fn req_05(ctx: Ctx) -> CheckResult {
         ] {
             let form = mine.consent_form(&query).await?;
             let mut fields = Vec::new();
-            for (name, value) in form.approve_fields() {
-                let hidden = form.hidden.iter().any(|(n, _)| *n == name);
+            let hidden_fields = form.hidden();
+            for (name, value) in approve_fields(&form) {
+                let hidden = hidden_fields.iter().any(|(n, _)| *n == name);
                 if !(hidden && is_csrf_name(&name)) {
                     fields.push((name, value));
                 } else if case.starts_with("an empty") {
@@ -547,7 +548,7 @@ async fn req_05(ctx: Ctx) -> CheckResult {
 
     // The genuine form still gives a code: the refusals were about the forgery.
     let form = mine.consent_form(&query).await?;
-    let stop = mine.post(&form.action, &form.approve_fields()).await?;
+    let stop = mine.post(&form.action, &approve_fields(&form)).await?;
     let location = stop.leaving.ok_or_else(|| {
         fail(
             "the genuine consent post to redirect with a code",
@@ -599,7 +600,7 @@ async fn req_06(ctx: Ctx) -> CheckResult {
             ));
         }
         let form = read_form(&first.reply.body, &first.url)
-            .filter(|f| !f.password_fields.is_empty())
+            .filter(Form::is_login)
             .ok_or_else(|| {
                 fail(
                     format!("{case}: the login page first"),

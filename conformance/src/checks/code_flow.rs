@@ -3,11 +3,11 @@
 //! redirects, error pages and token errors, and a bare browser for tampering with forms.
 
 use futures_util::future::join_all;
-use scraper::{Html, Selector};
 use serde_json::{Value, json};
 use url::Url;
 
 use crate::ctx::{CLIENT_CB, ClientCreds, Ctx, form_pair, member};
+use crate::form::Decision;
 use crate::http::Reply;
 use crate::model::{CheckResult, Outcome, Profile, ensure, fail, skip};
 use crate::ua::{Landing, UserAgent, query_param};
@@ -408,82 +408,12 @@ pub(super) fn strict(ctx: &Ctx) -> bool {
 // A bare browser, for posting the consent form with parts changed (AUTHZ-REQ-05) and for
 // seeing each step before login (AUTHZ-REQ-06).
 
-/// A form of a page: where it posts, its hidden fields, and the approving submit button.
-#[derive(Debug, Clone)]
-pub(super) struct Form {
-    pub(super) action: Url,
-    pub(super) hidden: Vec<(String, String)>,
-    pub(super) submit: Option<(String, String)>,
-    /// Names of the text and password inputs: a login form has a password input.
-    pub(super) user_fields: Vec<String>,
-    pub(super) password_fields: Vec<String>,
-}
+pub(super) use crate::form::{Form, read_form};
 
-impl Form {
-    /// The fields a browser would post when the user approves.
-    pub(super) fn approve_fields(&self) -> Vec<(String, String)> {
-        let mut fields = self.hidden.clone();
-        fields.extend(self.submit.clone());
-        fields
-    }
-}
-
-/// Reads the first form of `html`, taking the button that approves (or the first one).
-pub(super) fn read_form(html: &str, page: &Url) -> Option<Form> {
-    let document = Html::parse_document(html);
-    let forms = Selector::parse("form").ok()?;
-    let inputs = Selector::parse("input").ok()?;
-    let buttons = Selector::parse("button, input[type=submit]").ok()?;
-    let form = document.select(&forms).next()?;
-    let action = page.join(form.value().attr("action").unwrap_or("")).ok()?;
-    let (mut hidden, mut user_fields, mut password_fields) = (Vec::new(), Vec::new(), Vec::new());
-    for input in form.select(&inputs) {
-        let element = input.value();
-        let Some(name) = element.attr("name") else {
-            continue;
-        };
-        match element
-            .attr("type")
-            .unwrap_or("text")
-            .to_ascii_lowercase()
-            .as_str()
-        {
-            "hidden" => hidden.push((
-                name.to_owned(),
-                element.attr("value").unwrap_or("").to_owned(),
-            )),
-            "password" => password_fields.push(name.to_owned()),
-            "text" | "email" => user_fields.push(name.to_owned()),
-            _ => {}
-        }
-    }
-    let submits: Vec<_> = form.select(&buttons).collect();
-    let approving = ["approve", "allow", "accept", "yes", "continue", "confirm"];
-    let chosen = submits
-        .iter()
-        .find(|b| {
-            let value = b.value().attr("value").unwrap_or("").to_ascii_lowercase();
-            let text = b.text().collect::<String>().to_ascii_lowercase();
-            approving
-                .iter()
-                .any(|w| value.contains(w) || text.contains(w))
-        })
-        .or_else(|| submits.first());
-    let submit = chosen.and_then(|b| {
-        b.value().attr("name").map(|name| {
-            (
-                name.to_owned(),
-                b.value().attr("value").unwrap_or("").to_owned(),
-            )
-        })
-    });
-    Some(Form {
-        action,
-        hidden,
-        submit,
-        user_fields,
-        password_fields,
-    })
+/// What a browser posts when the user approves: with no button on the form, its fields alone.
+pub(super) fn approve_fields(form: &Form) -> Vec<(String, String)> {
+    form.consent(Decision::Approve)
+        .unwrap_or_else(|| form.hidden())
 }
 
 /// A cookie jar and nothing else: every step is the check's own.
@@ -612,14 +542,8 @@ impl Browser {
                 "the target file's [login] lacks a username or password",
             ));
         };
-        let mut fields = form.hidden.clone();
-        for name in &form.user_fields {
-            fields.push((name.clone(), username.clone()));
-        }
-        for name in &form.password_fields {
-            fields.push((name.clone(), password.expose().to_owned()));
-        }
-        self.post(&form.action, &fields).await
+        self.post(&form.action, &form.login(username, password.expose()))
+            .await
     }
 
     /// Logs in as needed and returns the consent page's form for `query`. A server that
@@ -652,7 +576,7 @@ impl Browser {
                     format!("a page without a form: {}", outline(&stop.reply)),
                 ));
             };
-            if form.password_fields.is_empty() {
+            if !form.is_login() {
                 return Ok(Consent::Form(form));
             }
             stop = self.log_in(&form).await?;

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use conformance::form::{Decision, read_form};
 use goose::goose::GooseResponse;
 use goose::prelude::*;
 use rand::RngCore as _;
-use scraper::{Html, Selector};
 use sha2::{Digest as _, Sha256};
 use url::Url;
 
@@ -203,8 +203,7 @@ async fn walk(
         if form.action.origin().ascii_serialization() != fixture.origin {
             return Err(failure(user, &mut request, "a form that posts elsewhere"));
         }
-        let mut fields = form.fields;
-        let name = if form.is_login {
+        let (fields, name) = if form.is_login() {
             let Some(login) = &fixture.login else {
                 return Err(failure(
                     user,
@@ -212,16 +211,16 @@ async fn walk(
                     "a login form, and the target file gives no login",
                 ));
             };
-            for (name, value) in &mut fields {
-                match form.login_fields.get(name.as_str()) {
-                    Some(LoginField::Username) => value.clone_from(&login.username),
-                    Some(LoginField::Password) => *value = login.password.expose().to_owned(),
-                    None => {}
-                }
-            }
-            LOGIN
+            (form.login(&login.username, login.password.expose()), LOGIN)
         } else {
-            CONSENT
+            let Some(fields) = form.consent(Decision::Approve) else {
+                return Err(failure(
+                    user,
+                    &mut request,
+                    "a form with no button to approve",
+                ));
+            };
+            (fields, CONSENT)
         };
         let pairs: Vec<(&str, &str)> = fields
             .iter()
@@ -237,132 +236,9 @@ async fn walk(
     )))
 }
 
-#[derive(Debug, Clone, Copy)]
-enum LoginField {
-    Username,
-    Password,
-}
-
-#[derive(Debug)]
-struct PageForm {
-    action: Url,
-    fields: Vec<(String, String)>,
-    login_fields: std::collections::HashMap<String, LoginField>,
-    is_login: bool,
-}
-
-/// The page's first form: a login form (it has a password field) with blanks for the
-/// credentials, or a consent form answered with its approving button.
-fn read_form(html: &str, page: &Url) -> Option<PageForm> {
-    let document = Html::parse_document(html);
-    let forms = Selector::parse("form").ok()?;
-    let inputs = Selector::parse("input").ok()?;
-    let buttons = Selector::parse("button, input[type=submit]").ok()?;
-    let form = document.select(&forms).next()?;
-    let action = page.join(form.value().attr("action").unwrap_or("")).ok()?;
-    let mut fields = Vec::new();
-    let mut login_fields = std::collections::HashMap::new();
-    for input in form.select(&inputs) {
-        let element = input.value();
-        let Some(name) = element.attr("name") else {
-            continue;
-        };
-        let kind = element.attr("type").unwrap_or("text").to_ascii_lowercase();
-        let value = element.attr("value").unwrap_or("").to_owned();
-        match kind.as_str() {
-            "hidden" => fields.push((name.to_owned(), value)),
-            "password" => {
-                login_fields.insert(name.to_owned(), LoginField::Password);
-                fields.push((name.to_owned(), String::new()));
-            }
-            "text" | "email" => {
-                login_fields.insert(name.to_owned(), LoginField::Username);
-                fields.push((name.to_owned(), String::new()));
-            }
-            "checkbox" if element.attr("checked").is_some() => {
-                fields.push((name.to_owned(), value));
-            }
-            _ => {}
-        }
-    }
-    let is_login = login_fields
-        .values()
-        .any(|f| matches!(f, LoginField::Password));
-    if !is_login {
-        const APPROVE: [&str; 6] = ["approve", "allow", "accept", "yes", "continue", "confirm"];
-        let submits: Vec<_> = form.select(&buttons).collect();
-        let chosen = submits
-            .iter()
-            .find(|b| {
-                let value = b.value().attr("value").unwrap_or("").to_ascii_lowercase();
-                let text = b.text().collect::<String>().to_ascii_lowercase();
-                APPROVE
-                    .iter()
-                    .any(|w| value.contains(w) || text.contains(w))
-            })
-            .or_else(|| submits.first())?;
-        if let Some(name) = chosen.value().attr("name") {
-            let value = chosen.value().attr("value").unwrap_or("");
-            fields.push((name.to_owned(), value.to_owned()));
-        }
-    }
-    Some(PageForm {
-        action,
-        fields,
-        login_fields,
-        is_login,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn page() -> Url {
-        Url::parse("http://127.0.0.1:8080/oauth/authorize?x=1").unwrap()
-    }
-
-    #[test]
-    fn a_login_form_leaves_blanks_for_the_credentials() {
-        let html = r#"<form method="post" action="/oauth/login">
-            <input type="hidden" name="csrf" value="c1"><input name="username">
-            <input type="password" name="password"><button type="submit">Sign in</button></form>"#;
-
-        let form = read_form(html, &page()).unwrap();
-
-        assert!(form.is_login);
-        assert_eq!(form.action.as_str(), "http://127.0.0.1:8080/oauth/login");
-        assert_eq!(form.fields[0], ("csrf".to_owned(), "c1".to_owned()));
-        assert!(matches!(
-            form.login_fields["password"],
-            LoginField::Password
-        ));
-        assert!(matches!(
-            form.login_fields["username"],
-            LoginField::Username
-        ));
-    }
-
-    #[test]
-    fn a_consent_form_is_answered_with_its_approving_button() {
-        let html = r#"<form method="post" action="/oauth/consent">
-            <input type="hidden" name="ticket" value="t">
-            <button name="decision" value="deny">Deny</button>
-            <button name="decision" value="approve">Approve</button></form>"#;
-
-        let form = read_form(html, &page()).unwrap();
-
-        assert!(!form.is_login);
-        assert!(
-            form.fields
-                .contains(&("decision".to_owned(), "approve".to_owned()))
-        );
-        assert!(
-            !form
-                .fields
-                .contains(&("decision".to_owned(), "deny".to_owned()))
-        );
-    }
 
     #[test]
     fn the_challenge_is_the_s256_of_the_verifier() {
