@@ -71,6 +71,37 @@ async fn every_scenario_runs_a_second_without_failures_and_reports_its_transacti
     }
 }
 
+/// A throttled run ends with users waiting for the throttle; goose cancels those requests, which
+/// were never sent and are no failures.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_run_ends_without_counting_canceled_requests_as_failures() {
+    let _turn = TURN.lock().await;
+    let reports = tempfile::tempdir().unwrap();
+    let Command::Run(args) = command(&[
+        "run",
+        "--scenario",
+        "client_credentials",
+        "--report-dir",
+        reports.path().to_str().unwrap(),
+        "--users",
+        "8",
+        "--increase-rate",
+        "8",
+        "--throttle-requests",
+        "4",
+        "--run-time",
+        "2s",
+        "--quiet",
+    ]) else {
+        panic!("not a run");
+    };
+
+    let outcome = load::run::run(*args).await.unwrap();
+
+    assert!(outcome.requests > 0, "no request made: {outcome:?}");
+    assert_eq!(outcome.failures, 0, "{outcome:?}");
+}
+
 /// The request names a second of each scenario must produce.
 fn expected_names(scenario: ScenarioName) -> Vec<&'static str> {
     use load::scenarios::*;
