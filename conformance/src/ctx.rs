@@ -207,6 +207,18 @@ impl Ctx {
         request: RequestBuilder,
         source: Option<IpAddr>,
     ) -> Result<Reply, Outcome> {
+        self.send_keeping_transport_error(request, source)
+            .await?
+            .map_err(|e| fail("an HTTP answer", format!("transport error: {e}")))
+    }
+
+    /// Like `send_via`, but a transport error (a connection the server closed before it
+    /// answered, say) is handed to the check to judge; it is recorded in the transcript too.
+    pub async fn send_keeping_transport_error(
+        &self,
+        request: RequestBuilder,
+        source: Option<IpAddr>,
+    ) -> Result<Result<Reply, reqwest::Error>, Outcome> {
         let (client, request) = request.build_split();
         let request = request.map_err(|e| fail("a request that can be built", e))?;
         let redactor = &self.run.redactor;
@@ -245,7 +257,7 @@ impl Ctx {
             Err(e) => {
                 exchange.error = Some(e.to_string());
                 self.transcript.push(exchange);
-                return Err(fail("an HTTP answer", format!("transport error: {e}")));
+                return Ok(Err(e));
             }
         };
         let status = response.status().as_u16();
@@ -271,11 +283,11 @@ impl Ctx {
             body: redactor.body(response_type, &body),
         });
         self.transcript.push(exchange);
-        Ok(Reply {
+        Ok(Ok(Reply {
             status,
             headers,
             body,
-        })
+        }))
     }
 
     /// A POST with a raw form body, exactly as given.

@@ -13,6 +13,30 @@ use axum::http::header;
 use crate::error::OAuthError;
 
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// How much of a refused body is read (and dropped) before the refusal is sent, and for how
+/// long: closing on a client still sending resets the connection, and the reset can destroy the
+/// 413 before the client reads it (RFC 9112 §9.6).
+const DRAIN_BYTES: usize = 4 * 1024 * 1024;
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Reads and drops what a refused request still sends, within the bounds above.
+pub async fn drain(mut body: axum::body::Body) {
+    use axum::body::HttpBody as _;
+    let drained = async {
+        let mut left = DRAIN_BYTES;
+        while let Some(Ok(frame)) =
+            std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
+        {
+            let read = frame.data_ref().map_or(0, |data| data.len());
+            if read >= left {
+                break;
+            }
+            left -= read;
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIME, drained).await;
+}
 pub const MAX_PARAMETERS: usize = 100;
 
 /// Parsed parameters. `Debug` shows names only: values include secrets and tokens.
@@ -136,6 +160,7 @@ impl<S: Send + Sync> FromRequest<S> for OAuthForm {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
         if declared_length.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+            drain(req.into_body()).await;
             return Err(OAuthError::payload_too_large());
         }
         let body = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)

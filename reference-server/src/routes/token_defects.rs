@@ -124,6 +124,7 @@ async fn rewrite(State(state): State<AppState>, mut request: Request, next: Next
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.parse::<usize>().ok());
             if length.is_some_and(|n| n > MAX_BODY_BYTES) {
+                crate::form::drain(request.into_body()).await;
                 return OAuthError::invalid_request("the request body is too large")
                     .into_response();
             }
