@@ -6,14 +6,13 @@ use goose::prelude::*;
 use serde_json::Value;
 
 use super::{
-    Operation, Persona, UserState, client_only, custom, pick_cc, setup_operation, stored_token,
+    Operation, Persona, client_only, custom, pick_cc, setup_operation, store_token, stored_token,
     with_fixture,
 };
 use crate::environment::Fixture;
 use crate::http::{ClientAuth, json_200, post_form};
 
 pub const INTROSPECT: &str = "POST /introspect client_credentials token";
-pub const SETUP_TOKEN: &str = "POST /token client_credentials basic (setup)";
 
 pub fn persona(fixture: &Arc<Fixture>) -> Persona {
     Persona {
@@ -32,14 +31,7 @@ pub fn persona(fixture: &Arc<Fixture>) -> Persona {
 pub async fn setup(user: &mut GooseUser, fixture: &Fixture) -> TransactionResult {
     client_only(user, fixture).await?;
     let client = pick_cc(user, fixture)?.clone();
-    let token =
-        super::client_credentials::token(user, fixture, ClientAuth::Basic(&client), SETUP_TOKEN)
-            .await?;
-    user.set_session_data(UserState {
-        access_token: Some(token),
-        refresh_token: None,
-    });
-    Ok(())
+    store_token(user, fixture, &client).await
 }
 
 async fn introspect(user: &mut GooseUser, fixture: &Fixture) -> TransactionResult {

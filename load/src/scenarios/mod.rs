@@ -239,6 +239,30 @@ pub fn custom(message: impl Into<String>) -> Box<TransactionError> {
     Box::new(TransactionError::Custom(message.into()))
 }
 
+/// Name of the token request a setup makes (introspection, check_token, resource).
+pub const SETUP_TOKEN: &str = "POST /token client_credentials basic (setup)";
+
+/// The setup of users who use one token: a client_credentials token for `client`, kept in
+/// the user's session for `stored_token`.
+pub async fn store_token(
+    user: &mut GooseUser,
+    fixture: &Fixture,
+    client: &ClientCredentials,
+) -> TransactionResult {
+    let token = client_credentials::token(
+        user,
+        fixture,
+        crate::http::ClientAuth::Basic(client),
+        SETUP_TOKEN,
+    )
+    .await?;
+    user.set_session_data(UserState {
+        access_token: Some(token),
+        refresh_token: None,
+    });
+    Ok(())
+}
+
 /// The access token the setup stored.
 pub fn stored_token(user: &GooseUser) -> Result<String, Box<TransactionError>> {
     user.get_session_data::<UserState>()

@@ -6,13 +6,12 @@ use goose::prelude::*;
 use serde_json::Value;
 
 use super::{
-    Operation, Persona, UserState, client_only, pick, setup_operation, stored_token, with_fixture,
+    Operation, Persona, client_only, pick, setup_operation, store_token, stored_token, with_fixture,
 };
 use crate::environment::Fixture;
-use crate::http::{ClientAuth, get, json_200};
+use crate::http::{get, json_200};
 
 pub const RESOURCE: &str = "GET /resources/wallet/reports bearer";
-pub const SETUP_TOKEN: &str = "POST /token client_credentials basic (setup)";
 
 pub fn persona(fixture: &Arc<Fixture>) -> Persona {
     Persona {
@@ -30,14 +29,7 @@ pub fn persona(fixture: &Arc<Fixture>) -> Persona {
 async fn setup(user: &mut GooseUser, fixture: &Fixture) -> TransactionResult {
     client_only(user, fixture).await?;
     let client = pick(user, &fixture.resource_clients)?.credentials.clone();
-    let token =
-        super::client_credentials::token(user, fixture, ClientAuth::Basic(&client), SETUP_TOKEN)
-            .await?;
-    user.set_session_data(UserState {
-        access_token: Some(token),
-        refresh_token: None,
-    });
-    Ok(())
+    store_token(user, fixture, &client).await
 }
 
 async fn call(user: &mut GooseUser, fixture: &Fixture) -> TransactionResult {
