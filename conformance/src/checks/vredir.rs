@@ -12,6 +12,7 @@ use crate::check;
 use crate::ctx::{Ctx, form_pair, url_path_segment};
 use crate::http::Reply;
 use crate::model::{Check, CheckResult, Outcome, ensure, fail};
+use crate::oracle::redirect::{VREDIR_07_ATTACKS, VREDIR_07_REGISTRATION};
 use crate::ua::{Landing, UserAgent};
 
 pub(super) fn checks() -> Vec<Check> {
@@ -442,20 +443,12 @@ async fn vredir_06b(ctx: Ctx) -> CheckResult {
 }
 
 async fn vredir_07(ctx: Ctx) -> CheckResult {
-    let client = client_for(&ctx, &["https://*.m.example/*"]).await?;
+    let client = client_for(&ctx, &[VREDIR_07_REGISTRATION]).await?;
     let ua = UserAgent::new(&ctx);
     for uri in ["https://x.m.example/", "https://x.m.example/cb"] {
         expect_accepted(&ctx, &ua, &client, uri, uri).await?;
     }
-    for uri in [
-        "https://attacker.example/.m.example",
-        "https://m.example.attacker.example/",
-        "https://x.m.example@attacker.example/",
-        "https://attacker.example%2F.m.example/",
-        "https://attacker.example\\.m.example/",
-        "https://x.m.example./",
-        "https://x.m.example:8443/",
-    ] {
+    for uri in VREDIR_07_ATTACKS {
         expect_rejected(&ctx, &ua, &client, uri).await?;
     }
     Ok(())

@@ -18,6 +18,19 @@ use crate::model::Profile;
 /// Hosts that get the loopback exception (SEC-BCP-02).
 const LOOPBACK_HOSTS: [&str; 3] = ["127.0.0.1", "[::1]", "localhost"];
 
+/// The registration VREDIR-07 names, and the RFC 9700 §4.1 shapes that must not pass it: the
+/// `vredir-07` check sends them to the server, and this oracle is held to them in its tests.
+pub const VREDIR_07_REGISTRATION: &str = "https://*.m.example/*";
+pub const VREDIR_07_ATTACKS: [&str; 7] = [
+    "https://attacker.example/.m.example",
+    "https://m.example.attacker.example/",
+    "https://x.m.example@attacker.example/",
+    "https://attacker.example%2F.m.example/",
+    "https://attacker.example\\.m.example/",
+    "https://x.m.example./",
+    "https://x.m.example:8443/",
+];
+
 /// The oracle's answer for one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
@@ -486,17 +499,9 @@ mod tests {
     #[test]
     fn the_rfc_9700_attacks_are_refused() {
         // VREDIR-07
-        let w = ["https://*.m.example/*"];
+        let w = [VREDIR_07_REGISTRATION];
         assert!(accepts(Vendor, &w, "https://x.m.example/"));
-        for uri in [
-            "https://attacker.example/.m.example",
-            "https://m.example.attacker.example/",
-            "https://x.m.example@attacker.example/",
-            "https://attacker.example%2F.m.example/",
-            "https://attacker.example\\.m.example/",
-            "https://x.m.example./",
-            "https://x.m.example:8443/",
-        ] {
+        for uri in VREDIR_07_ATTACKS {
             assert!(!accepts(Vendor, &w, uri), "{uri}");
         }
     }
