@@ -146,6 +146,42 @@ fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
 
+/// check_token by `caller` at `at`: 200 for a live token, 400 invalid_token otherwise.
+async fn probe_check_token(
+    ctx: &Ctx,
+    at: &str,
+    caller: &ClientCreds,
+    token: &str,
+    live: bool,
+) -> CheckResult {
+    let checked = ctx.token_call("check_token", caller, token).await?;
+    let ok = if live {
+        checked.status == 200
+    } else {
+        checked.status == 400 && checked.error_code().as_deref() == Some("invalid_token")
+    };
+    let wanted = if live { "200" } else { "400 invalid_token" };
+    expect(at, "check_token", ok, wanted, &checked)
+}
+
+/// A bearer call to the protected resource at `at`: 200 for a live token, 401 otherwise.
+async fn probe_resource(
+    ctx: &Ctx,
+    at: &str,
+    resource: &str,
+    token: &str,
+    live: bool,
+) -> CheckResult {
+    let used = at_resource(ctx, Method::GET, resource, Some(&bearer(token))).await?;
+    let ok = if live {
+        used.status == 200
+    } else {
+        used.status == 401
+    };
+    let wanted = if live { "200" } else { "401" };
+    expect(at, "the protected resource", ok, wanted, &used)
+}
+
 /// One wallet created with the case's expiry date and validity; answers at each probe.
 async fn wallet_boundaries(ctx: Ctx, rs: ClientCreds, case: WalletCase) -> CheckResult {
     let (year, month, day) = case.expiry_date;
@@ -229,37 +265,8 @@ async fn wallet_boundaries(ctx: Ctx, rs: ClientCreds, case: WalletCase) -> Check
             &view,
         )?;
 
-        let checked = ctx.token_call("check_token", &rs, &token).await?;
-        let ok = if token_alive {
-            checked.status == 200
-        } else {
-            checked.status == 400 && checked.error_code().as_deref() == Some("invalid_token")
-        };
-        expect(
-            &at,
-            "check_token",
-            ok,
-            if token_alive {
-                "200"
-            } else {
-                "400 invalid_token"
-            },
-            &checked,
-        )?;
-
-        let used = at_resource(&ctx, Method::GET, &resource, Some(&bearer(&token))).await?;
-        let ok = if token_alive {
-            used.status == 200
-        } else {
-            used.status == 401
-        };
-        expect(
-            &at,
-            "the protected resource",
-            ok,
-            if token_alive { "200" } else { "401" },
-            &used,
-        )?;
+        probe_check_token(&ctx, &at, &rs, &token, token_alive).await?;
+        probe_resource(&ctx, &at, &resource, &token, token_alive).await?;
 
         let own = ctx.token_call("introspection", &wallet, &token).await?;
         let ok = if client_alive {
@@ -337,34 +344,9 @@ async fn token_boundaries(ctx: Ctx, case: TokenCase) -> CheckResult {
             &view,
         )?;
 
-        let used = at_resource(&ctx, Method::GET, &resource, Some(&bearer(&token))).await?;
-        let ok = if live {
-            used.status == 200
-        } else {
-            used.status == 401
-        };
-        expect(
-            &at,
-            "the protected resource",
-            ok,
-            if live { "200" } else { "401" },
-            &used,
-        )?;
-
+        probe_resource(&ctx, &at, &resource, &token, live).await?;
         if ctx.profile() == Profile::Vendor {
-            let checked = ctx.token_call("check_token", &client, &token).await?;
-            let ok = if live {
-                checked.status == 200
-            } else {
-                checked.status == 400 && checked.error_code().as_deref() == Some("invalid_token")
-            };
-            expect(
-                &at,
-                "check_token",
-                ok,
-                if live { "200" } else { "400 invalid_token" },
-                &checked,
-            )?;
+            probe_check_token(&ctx, &at, &client, &token, live).await?;
         }
     }
     Ok(())
