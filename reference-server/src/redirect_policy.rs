@@ -685,6 +685,8 @@ mod tests {
         #[test]
         fn a_plain_registration_matches_itself(host in domain(), segments in prop::collection::vec("[a-z]{1,4}", 0..3)) {
             let uri = format!("https://{host}/{}", segments.join("/"));
+            // Registration refuses what no request could match (`xn--0` is not punycode).
+            prop_assume!(crate::redirect::validate_registration(&uri, Profile::Vendor).is_ok());
             let registered = vec![uri.clone()];
             prop_assert_eq!(strict(&uri, &registered), Some(uri.clone()));
             prop_assert!(vendor(&uri, &registered).is_some());
