@@ -278,9 +278,10 @@ pub enum SearchEnd {
     Converged,
     /// The step budget ran out first.
     MaxSteps,
-    /// A step was invalid twice at this rate: the saturation rate is only a lower bound.
+    /// The search converged on a rate the generator could not drive (a step invalid twice):
+    /// the saturation rate is only a lower bound.
     GeneratorBound {
-        /// The rate the generator could not drive.
+        /// The lowest rate the generator could not drive.
         rps: f64,
     },
     /// Even the lowest rate failed.
@@ -305,14 +306,17 @@ pub struct SearchResult {
 ///
 /// Bisection takes the geometric mean (rounded to whole requests per second) because the
 /// tolerance is a ratio. An invalid step is re-run once at the same rate, since a burst of
-/// other work on a shared machine can starve the generator for a moment; invalid twice in a row
-/// ends the search as [`SearchEnd::GeneratorBound`], because a faster rate would only starve it
-/// more and a slower one says nothing new about the server.
+/// other work on a shared machine can starve the generator for a moment. Invalid twice in a
+/// row, the rate is beyond what the generator can drive: it then bounds the search from above
+/// like a failing rate, and a search that converges on it ends as
+/// [`SearchEnd::GeneratorBound`], whose saturation rate is only a lower bound for the server.
 #[derive(Debug, Clone)]
 pub struct Planner {
     config: PlannerConfig,
     highest_pass: Option<f64>,
     lowest_fail: Option<f64>,
+    /// The lowest rate the generator could not drive.
+    generator_limit: Option<f64>,
     current: Option<f64>,
     invalid_at: Option<f64>,
     steps: usize,
@@ -331,6 +335,7 @@ impl Planner {
             config,
             highest_pass: None,
             lowest_fail: None,
+            generator_limit: None,
             invalid_at: None,
             steps: 0,
             end: None,
@@ -350,7 +355,8 @@ impl Planner {
         self.steps += 1;
         match verdict {
             Verdict::Invalid(_) if self.invalid_at == Some(rate) => {
-                return self.stop(SearchEnd::GeneratorBound { rps: rate });
+                self.generator_limit =
+                    Some(self.generator_limit.map_or(rate, |limit| limit.min(rate)));
             }
             Verdict::Invalid(_) => {
                 self.invalid_at = Some(rate);
@@ -370,23 +376,36 @@ impl Planner {
         if self.steps >= self.config.max_steps {
             return self.stop(SearchEnd::MaxSteps);
         }
-        self.current = match (self.highest_pass, self.lowest_fail) {
+        // The generator's limit bounds the search only where no real failure lies below it.
+        let (upper, end_at_upper) = match (self.lowest_fail, self.generator_limit) {
+            (Some(fail), Some(limit)) if limit < fail => {
+                (Some(limit), SearchEnd::GeneratorBound { rps: limit })
+            }
+            (Some(fail), _) => (Some(fail), SearchEnd::Converged),
+            (None, Some(limit)) => (Some(limit), SearchEnd::GeneratorBound { rps: limit }),
+            (None, None) => (None, SearchEnd::Converged),
+        };
+        self.current = match (self.highest_pass, upper) {
             (Some(pass), None) => Some(whole_rps(pass * self.config.growth)),
-            (None, Some(fail)) => {
-                let lower = fail / self.config.growth;
+            (None, Some(upper)) => {
+                let lower = upper / self.config.growth;
                 if lower < self.config.min_rps {
-                    return self.stop(SearchEnd::NothingPassed);
+                    return self.stop(match end_at_upper {
+                        SearchEnd::GeneratorBound { .. } => end_at_upper,
+                        _ => SearchEnd::NothingPassed,
+                    });
                 }
                 Some(whole_rps(lower))
             }
-            (Some(pass), Some(fail)) => {
-                let middle = whole_rps((pass * fail).sqrt());
-                if fail / pass <= 1.0 + self.config.tolerance || middle <= pass || middle >= fail {
-                    return self.stop(SearchEnd::Converged);
+            (Some(pass), Some(upper)) => {
+                let middle = whole_rps((pass * upper).sqrt());
+                if upper / pass <= 1.0 + self.config.tolerance || middle <= pass || middle >= upper
+                {
+                    return self.stop(end_at_upper);
                 }
                 Some(middle)
             }
-            (None, None) => unreachable!("a pass or a fail was just recorded"),
+            (None, None) => unreachable!("a pass, a fail or a limit was just recorded"),
         };
     }
 
@@ -610,17 +629,20 @@ mod tests {
     }
 
     fn run(planner: &mut Planner, capacity: f64) -> Vec<f64> {
-        let mut rates = Vec::new();
-        while let Some(rate) = planner.next_rate() {
-            rates.push(rate);
-            let verdict = if rate <= capacity {
-                Verdict::Pass
-            } else {
-                Verdict::Fail(vec!["p99".to_owned()])
-            };
-            planner.record(&verdict);
-        }
-        rates
+        run_generator_bound(planner, f64::INFINITY, capacity)
+    }
+
+    /// Converged with the capacity between the last pass and the first fail, within 5 %.
+    fn assert_converged_around(result: SearchResult, capacity: f64) {
+        assert_eq!(result.end, Some(SearchEnd::Converged), "{result:?}");
+        let (pass, fail) = (
+            result.saturation_rps.unwrap(),
+            result.first_failing_rps.unwrap(),
+        );
+        assert!(
+            pass <= capacity && fail > capacity && fail / pass <= 1.05,
+            "{result:?}"
+        );
     }
 
     #[test]
@@ -661,16 +683,7 @@ mod tests {
         let mut planner = Planner::new(PlannerConfig::default());
         let rates = run(&mut planner, 30.0);
         assert_eq!(&rates[..3], [100.0, 50.0, 25.0]);
-        let result = planner.result();
-        assert_eq!(result.end, Some(SearchEnd::Converged));
-        let (pass, fail) = (
-            result.saturation_rps.unwrap(),
-            result.first_failing_rps.unwrap(),
-        );
-        assert!(
-            pass <= 30.0 && fail > 30.0 && fail / pass <= 1.05,
-            "{result:?}"
-        );
+        assert_converged_around(planner.result(), 30.0);
     }
 
     #[test]
@@ -708,11 +721,69 @@ mod tests {
         assert_eq!(planner.next_rate(), Some(400.0), "a good re-run carries on");
         planner.record(&Verdict::Invalid("lag".to_owned()));
         planner.record(&Verdict::Invalid("lag".to_owned()));
-        assert_eq!(planner.next_rate(), None);
+        assert_eq!(
+            planner.next_rate(),
+            Some(283.0),
+            "invalid twice: bisect below the rate the generator cannot drive"
+        );
+        assert_eq!(planner.result().end, None);
+    }
+
+    /// A server faster than the generator: every rate above `limit` is invalid.
+    fn run_generator_bound(planner: &mut Planner, limit: f64, capacity: f64) -> Vec<f64> {
+        let mut rates = Vec::new();
+        while let Some(rate) = planner.next_rate() {
+            rates.push(rate);
+            let verdict = if rate > limit {
+                Verdict::Invalid("lag".to_owned())
+            } else if rate <= capacity {
+                Verdict::Pass
+            } else {
+                Verdict::Fail(vec!["p99".to_owned()])
+            };
+            planner.record(&verdict);
+        }
+        rates
+    }
+
+    #[test]
+    fn a_rate_the_generator_cannot_drive_bounds_the_bisection() {
+        let mut planner = Planner::new(PlannerConfig::default());
+        let rates = run_generator_bound(&mut planner, 1000.0, f64::INFINITY);
+        assert_eq!(
+            rates,
+            [
+                100.0, 200.0, 400.0, 800.0, 1600.0, 1600.0, 1131.0, 1131.0, 951.0, 1037.0, 1037.0,
+                993.0
+            ]
+        );
         let result = planner.result();
-        assert_eq!(result.end, Some(SearchEnd::GeneratorBound { rps: 400.0 }));
-        assert_eq!(result.saturation_rps, Some(200.0));
-        assert_eq!(result.steps, 5);
+        assert_eq!(result.saturation_rps, Some(993.0));
+        assert_eq!(result.first_failing_rps, None, "nothing failed");
+        assert_eq!(
+            result.end,
+            Some(SearchEnd::GeneratorBound { rps: 1037.0 }),
+            "a lower bound, within 5 % of what the generator can drive"
+        );
+    }
+
+    #[test]
+    fn a_real_failure_below_the_generator_limit_is_a_converged_search() {
+        let mut planner = Planner::new(PlannerConfig::default());
+        run_generator_bound(&mut planner, 1500.0, 1000.0);
+        assert_converged_around(planner.result(), 1000.0);
+    }
+
+    #[test]
+    fn a_generator_that_drives_nothing_ends_generator_bound_with_no_saturation() {
+        let mut planner = Planner::new(PlannerConfig::default());
+        run_generator_bound(&mut planner, 0.0, f64::INFINITY);
+        let result = planner.result();
+        assert_eq!(result.saturation_rps, None);
+        assert!(
+            matches!(result.end, Some(SearchEnd::GeneratorBound { .. })),
+            "{result:?}"
+        );
     }
 
     #[test]
