@@ -393,11 +393,11 @@ fn facts(args: &TargetArgs, target: &Target, embedded: bool) -> Facts {
         ),
         token_format: known(
             &args.token_format,
-            "opaque: 256 random bits, stored as a SHA-256 digest",
+            "client_credentials: self-contained, claims sealed with HMAC-SHA256, nothing written at issue (revocation, deletion and New Secret checked on use); user grants: opaque 256 random bits, stored as a SHA-256 digest",
         ),
         storage: known(
             &args.storage,
-            "SQLite (WAL, synchronous=NORMAL, group commit), every token a durable write",
+            "SQLite (WAL, synchronous=NORMAL, group commit): two client reads per client_credentials token, no write; a durable write per code-flow or refresh token",
         ),
         connection: if args.new_connection {
             "a new TCP connection per request".to_owned()

@@ -39,6 +39,7 @@ pub mod redirect_policy;
 pub mod routes;
 pub mod secret;
 pub mod session;
+pub mod signed;
 pub mod state;
 pub mod store;
 pub mod throttle;

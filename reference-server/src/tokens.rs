@@ -1,4 +1,5 @@
-//! Issuing and reading tokens. Token values are 256 random bits; only their digest is stored.
+//! Issuing and reading tokens: self-contained ones for client_credentials (see [`crate::signed`]),
+//! stored ones (256 random bits, only their digest kept) for user grants.
 
 use std::collections::BTreeSet;
 
@@ -6,8 +7,9 @@ use crate::client::{Client, is_scope_token};
 use crate::defects::Defect;
 use crate::error::{ErrorCode, OAuthError};
 use crate::secret::{AccessToken, Digest, RefreshToken};
+use crate::signed::Claims;
 use crate::state::AppState;
-use crate::store::{TokenKind, TokenRecord};
+use crate::store::{StoreError, TokenKind, TokenRecord};
 
 /// The scope a client gets: what it asked for if that is within what it may have
 /// (RFC 6749 §3.3, TOKEN-CC-03, ROLE-02), or everything it may have when it asked for nothing
@@ -54,7 +56,7 @@ pub struct Issued {
     pub scope: BTreeSet<String>,
 }
 
-/// Issues and stores an access token for a client acting on its own behalf.
+/// Issues a self-contained access token for a client acting on its own behalf.
 /// `exp` never passes the client's cut-off (EXP-03, AMB-14).
 pub async fn issue_client_token(
     state: &AppState,
@@ -72,54 +74,162 @@ pub async fn issue_client_token(
     {
         expires_at = capped_expiry(client, now, 2 * crate::client::DEFAULT_ACCESS_VALIDITY);
     }
-    let mut token = AccessToken::generate();
-    if state.config.has_defect(Defect::ShortAccessTokens) {
-        token = AccessToken::new(token.secret()[..11].to_owned());
-    }
-    let stored = state
-        .store
-        .insert_token(TokenRecord {
-            hash: token.digest(),
-            kind: TokenKind::Access,
-            client_row_id: client.row_id,
-            family: None,
-            subject: if state
-                .config
-                .has_defect(crate::defects::Defect::WalletBareSubject)
-                && client.kind == crate::client::ClientKind::Wallet
-            {
-                client
-                    .client_id
-                    .splitn(3, '-')
-                    .nth(2)
-                    .unwrap_or_default()
-                    .to_owned()
-            } else {
-                client.client_id.clone()
-            },
-            username: None,
-            scopes: scope.clone(),
-            audience: client.resource_ids.clone(),
-            issued_at: now,
-            expires_at,
-            revoked: false,
-            issued_under: client.authenticated_with,
-        })
-        .await;
-    match stored {
-        // The defect answers with a token it could not store because the client is gone.
+    let record = TokenRecord {
+        hash: Digest::of(""),
+        kind: TokenKind::Access,
+        client_row_id: client.row_id,
+        family: None,
+        subject: if state.config.has_defect(Defect::WalletBareSubject)
+            && client.kind == crate::client::ClientKind::Wallet
+        {
+            client
+                .client_id
+                .splitn(3, '-')
+                .nth(2)
+                .unwrap_or_default()
+                .to_owned()
+        } else {
+            client.client_id.clone()
+        },
+        username: None,
+        scopes: scope.clone(),
+        audience: client.resource_ids.clone(),
+        issued_at: now,
+        expires_at,
+        revoked: false,
+        issued_under: client.authenticated_with,
+    };
+    let issued = if state.config.has_defect(Defect::ShortAccessTokens) {
+        // Too short to carry claims: stored like a user grant's token.
+        let token = AccessToken::new(AccessToken::generate().secret()[..11].to_owned());
+        state
+            .store
+            .insert_token(TokenRecord {
+                hash: token.digest(),
+                ..record.clone()
+            })
+            .await
+            .map(|()| token)
+    } else {
+        seal_client_token(state, client, &record).await
+    };
+    let token = match issued {
+        Ok(token) => token,
+        // The defect answers with a token that is dead from the start because the client is gone.
         Err(crate::store::StoreError::ClientChanged)
-            if state
-                .config
-                .has_defect(crate::defects::Defect::DeletionCacheRace)
-                && matches!(state.store.client(&client.client_id).await, Ok(None)) => {}
-        other => other?,
-    }
+            if state.config.has_defect(Defect::DeletionCacheRace)
+                && matches!(state.store.client(&client.client_id).await, Ok(None)) =>
+        {
+            AccessToken::new(
+                state
+                    .store
+                    .token_key()
+                    .seal(&claims_of(&record, 0))
+                    .map_err(OAuthError::internal)?,
+            )
+        }
+        Err(error) => return Err(error.into()),
+    };
     Ok(Issued {
         token,
         expires_in: expires_at - now,
         scope,
     })
+}
+
+/// Seals a self-contained token for `record` (see [`crate::signed`]). The client is read once
+/// more first: a deletion or a New Secret that committed since the request authenticated wins,
+/// as it does over a stored token's insert (AMB-18, AMB-19), and the token takes the client's
+/// current epoch.
+async fn seal_client_token(
+    state: &AppState,
+    client: &Client,
+    record: &TokenRecord,
+) -> Result<AccessToken, StoreError> {
+    let current = state.store.client(&client.client_id).await?;
+    let epoch = match current {
+        Some(current)
+            if current.client.row_id == client.row_id
+                && record
+                    .issued_under
+                    .is_none_or(|secret| current.secret_hash.matches(&secret)) =>
+        {
+            current.token_epoch
+        }
+        _ => return Err(StoreError::ClientChanged),
+    };
+    let sealed = state.store.token_key().seal(&claims_of(record, epoch));
+    Ok(AccessToken::new(
+        sealed.map_err(|e| StoreError::Backend(e.to_string()))?,
+    ))
+}
+
+fn claims_of(record: &TokenRecord, epoch: i64) -> Claims {
+    Claims {
+        jti: Claims::new_jti(),
+        cid: record.client_row_id,
+        ep: epoch,
+        sub: record.subject.clone(),
+        scope: scope_string(&record.scopes),
+        aud: scope_string(&record.audience),
+        iat: record.issued_at,
+        exp: record.expires_at,
+    }
+}
+
+/// A presented token of either kind and its owner, if both exist (revoked and expired tokens
+/// included). A self-contained token is revoked when its client's epoch has moved past it.
+pub async fn find_token(
+    state: &AppState,
+    value: &str,
+) -> Result<Option<(TokenRecord, Client)>, StoreError> {
+    let hash = Digest::of(value);
+    if !crate::signed::is_self_contained(value) {
+        return state.store.token(hash).await;
+    }
+    let Some(claims) = state.store.token_key().open(value) else {
+        return Ok(None);
+    };
+    let Some((owner, revoked)) = state.store.self_contained_state(claims.cid, hash).await? else {
+        return Ok(None);
+    };
+    let words = |s: &str| -> BTreeSet<String> {
+        s.split(' ')
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let record = TokenRecord {
+        hash,
+        kind: TokenKind::Access,
+        client_row_id: claims.cid,
+        family: None,
+        subject: claims.sub,
+        username: None,
+        scopes: words(&claims.scope),
+        audience: words(&claims.aud),
+        issued_at: claims.iat,
+        expires_at: claims.exp,
+        revoked: revoked || claims.ep < owner.token_epoch,
+        issued_under: None,
+    };
+    Ok(Some((record, owner.client)))
+}
+
+/// Revokes one token of either kind (not its grant: see the revocation route).
+pub async fn revoke_one(
+    state: &AppState,
+    value: &str,
+    record: &TokenRecord,
+) -> Result<(), StoreError> {
+    if crate::signed::is_self_contained(value) {
+        state
+            .store
+            .revoke_self_contained(record.hash, record.expires_at)
+            .await
+    } else {
+        state.store.revoke_token(record.hash).await
+    }
 }
 
 /// What a user grant (a code, or a refresh token of one) leads to.
@@ -198,7 +308,7 @@ pub struct LiveToken {
 /// belongs to a client that still exists and has not expired (INTROSPECT-04, EXP-03, ADMIN-05).
 pub async fn live_token(state: &AppState, value: &str) -> Result<Option<LiveToken>, OAuthError> {
     let now = state.clock.now_unix();
-    let Some((mut record, client)) = state.store.token(Digest::of(value)).await? else {
+    let Some((mut record, client)) = find_token(state, value).await? else {
         return Ok(None);
     };
     if state.config.has_defect(Defect::RevocationCacheRace) {

@@ -52,11 +52,7 @@ pub async fn check_token(
         .filter(|t| t.is_access() && t.visible_to(&caller));
     if live.is_none()
         && defect(Defect::CheckTokenInactive200)
-        && state
-            .store
-            .token(crate::secret::Digest::of(token))
-            .await?
-            .is_none()
+        && crate::tokens::find_token(&state, token).await?.is_none()
     {
         return Ok(no_store_json(
             StatusCode::OK,

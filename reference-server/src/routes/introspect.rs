@@ -76,9 +76,7 @@ pub async fn introspect(
         }
         Some(live) => no_store_json(StatusCode::OK, active(&state, &live)),
         None if defect(Defect::IntrospectInactiveReason)
-            && state
-                .store
-                .token(crate::secret::Digest::of(token))
+            && crate::tokens::find_token(&state, token)
                 .await?
                 .is_some_and(|(record, _)| record.revoked) =>
         {

@@ -11,7 +11,6 @@ use axum::response::Response;
 use super::{AuthenticatedClient, no_store_json};
 use crate::defects::Defect;
 use crate::error::OAuthError;
-use crate::secret::Digest;
 use crate::state::AppState;
 use crate::store::TokenKind;
 
@@ -29,8 +28,8 @@ pub async fn revoke(
         }
         return Err(OAuthError::invalid_request("token is required"));
     };
-    let hash = Digest::of(token);
-    if let Some((record, owner)) = state.store.token(hash).await? {
+    if let Some((record, owner)) = crate::tokens::find_token(&state, token).await? {
+        let hash = record.hash;
         let hinted_away = defect(Defect::RevokeHintTrusted)
             && match form.get("token_type_hint") {
                 Some("access_token") => record.kind != TokenKind::Access,
@@ -53,7 +52,7 @@ pub async fn revoke(
                 (TokenKind::Refresh, Some(family)) if !defect(Defect::RevokeKeepsGrant) => {
                     state.store.revoke_family(family).await?
                 }
-                _ => state.store.revoke_token(hash).await?,
+                _ => crate::tokens::revoke_one(&state, token, &record).await?,
             }
             if racy {
                 crate::defect_memory::with(&state, |m| m.revoking.remove(&hash));

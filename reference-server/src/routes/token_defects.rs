@@ -16,7 +16,6 @@ use serde_json::Value;
 use crate::defects::Defect::{self, *};
 use crate::error::OAuthError;
 use crate::form::MAX_BODY_BYTES;
-use crate::secret::Digest;
 use crate::state::AppState;
 use crate::store::TokenKind;
 
@@ -249,14 +248,15 @@ async fn rewrite(State(state): State<AppState>, mut request: Request, next: Next
                 if let (Some(id), Some(token)) = (value(&form, "client_id"), value(&form, "token"))
                 {
                     if let Ok(Some(record)) = state.store.client(id).await {
-                        let hash = Digest::of(token);
-                        if let Ok(Some((token, owner))) = state.store.token(hash).await {
+                        if let Ok(Some((found, owner))) =
+                            crate::tokens::find_token(&state, token).await
+                        {
                             if owner.row_id == record.client.row_id {
-                                let _ = match (token.kind, token.family) {
+                                let _ = match (found.kind, found.family) {
                                     (TokenKind::Refresh, Some(family)) => {
                                         state.store.revoke_family(family).await
                                     }
-                                    _ => state.store.revoke_token(hash).await,
+                                    _ => crate::tokens::revoke_one(&state, token, &found).await,
                                 };
                             }
                         }

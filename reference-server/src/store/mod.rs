@@ -98,6 +98,8 @@ pub enum Redemption {
 pub struct ClientRecord {
     pub client: Client,
     pub secret_hash: Digest,
+    /// Self-contained tokens issued in an earlier epoch are dead (AMB-18).
+    pub token_epoch: i64,
 }
 
 #[async_trait]
@@ -160,6 +162,21 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         successors: Vec<TokenRecord>,
     ) -> Result<bool, StoreError>;
 
-    /// Removes tokens and codes that expired before `before` (Unix seconds); returns how many.
+    /// Removes tokens, codes and revocations that expired before `before` (Unix seconds);
+    /// returns how many.
     async fn purge_expired(&self, before: i64) -> Result<usize, StoreError>;
+
+    /// The key that seals self-contained tokens (made when the database was created).
+    fn token_key(&self) -> &crate::signed::TokenKey;
+
+    /// What decides whether a self-contained token is alive: its client (by row id, `None` once
+    /// deleted) and whether the token, by digest, was revoked. One read for both.
+    async fn self_contained_state(
+        &self,
+        client_row_id: i64,
+        hash: Digest,
+    ) -> Result<Option<(ClientRecord, bool)>, StoreError>;
+
+    /// Revokes a self-contained token until it expires.
+    async fn revoke_self_contained(&self, hash: Digest, expires_at: i64) -> Result<(), StoreError>;
 }

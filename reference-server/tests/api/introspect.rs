@@ -384,3 +384,50 @@ async fn role_04_admin_api_roles_are_authorities_in_introspection_and_check_toke
         "check_token"
     );
 }
+
+/// Client-credentials tokens carry their claims under a MAC (reference-server/src/signed.rs):
+/// any change to a character of the claims or of the tag, or a character more or less, makes
+/// an unknown token, never a token with other claims.
+#[tokio::test]
+async fn a_client_credentials_token_altered_anywhere_is_inactive() {
+    let app = spawn().await;
+    let (id, secret) = app.admin_api_client(json!({})).await;
+    let token = app.access_token(&id, &secret).await;
+    let (status, body) = introspect(&app, (&id, &secret), &token).await;
+    assert_eq!((status, &body["active"]), (StatusCode::OK, &json!(true)));
+
+    let flipped = |at: usize| {
+        let mut bytes = token.clone().into_bytes();
+        bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
+        String::from_utf8(bytes).unwrap()
+    };
+    let altered = [
+        flipped(12),
+        flipped(token.len() / 2),
+        flipped(token.len() - 44),
+        flipped(token.len() - 1),
+        format!("{token}A"),
+        token[1..].to_owned(),
+        token[..token.len() - 1].to_owned(),
+    ];
+    for value in &altered {
+        assert_ne!(value, &token);
+        let (status, body) = introspect(&app, (&id, &secret), value).await;
+        assert_eq!((status, body), (StatusCode::OK, inactive()), "{value}");
+    }
+}
+
+/// Each database has its own token key: a token from another server whose client has the same
+/// id and the same internal row is unknown here (AMB-19's binding, across instances).
+#[tokio::test]
+async fn a_client_credentials_token_from_another_server_is_inactive() {
+    let (here, elsewhere) = (spawn().await, spawn().await);
+    let (id, secret) = here.wallet("twin", &["reports:view"]).await;
+    let (twin_id, twin_secret) = elsewhere.wallet("twin", &["reports:view"]).await;
+    assert_eq!(id, twin_id);
+    let foreign = elsewhere.access_token(&twin_id, &twin_secret).await;
+    let (status, body) = introspect(&elsewhere, (&twin_id, &twin_secret), &foreign).await;
+    assert_eq!((status, &body["active"]), (StatusCode::OK, &json!(true)));
+    let (status, body) = introspect(&here, (&id, &secret), &foreign).await;
+    assert_eq!((status, body), (StatusCode::OK, inactive()));
+}
