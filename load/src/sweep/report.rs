@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
 
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -430,58 +431,118 @@ fn marker<DB: DrawingBackend>(
     }
 }
 
+/// A line of a plot, with its legend entry.
+struct Line {
+    label: String,
+    style: ShapeStyle,
+    points: Vec<(f64, f64)>,
+}
+
+impl Line {
+    fn new(
+        label: impl Into<String>,
+        style: impl Into<ShapeStyle>,
+        points: Vec<(f64, f64)>,
+    ) -> Self {
+        Self {
+            label: label.into(),
+            style: style.into(),
+            points,
+        }
+    }
+
+    /// A horizontal line across the rate axis, for a threshold.
+    fn level(label: String, y: f64, end: f64) -> Self {
+        Self::new(label, RED.stroke_width(2), vec![(0.0, y), (end, y)])
+    }
+}
+
+/// One plot against the offered rate: the lines, then a marker per step (every step, invalid
+/// ones included) at the height `marker_y` gives it.
+struct Plot<'a> {
+    caption: &'static str,
+    y_desc: &'static str,
+    /// Whole numbers on the y axis (rates); `None` keeps plotters' labels.
+    y_whole: bool,
+    lines: Vec<Line>,
+    marker_y: &'a dyn Fn(&StepReport) -> f64,
+}
+
+impl Plot<'_> {
+    /// The plot as SVG, the offered rate from 0 to `end` across, `y` up.
+    fn render<Y>(self, sweep: &Sweep, end: f64, y: Y) -> io::Result<String>
+    where
+        Y: AsRangedCoord<Value = f64>,
+        Y::CoordDescType: ValueFormatter<f64>,
+    {
+        svg(|root| {
+            let mut chart = ChartBuilder::on(root)
+                .caption(self.caption, ("sans-serif", 18))
+                .margin(12)
+                .x_label_area_size(40)
+                .y_label_area_size(60)
+                .build_cartesian_2d(0.0..end, y)
+                .map_err(plot_error)?;
+            let whole = |value: &f64| format!("{value:.0}");
+            let mut mesh = chart.configure_mesh();
+            mesh.x_desc("offered rps")
+                .x_label_formatter(&whole)
+                .y_desc(self.y_desc);
+            if self.y_whole {
+                mesh.y_label_formatter(&whole);
+            }
+            mesh.draw().map_err(plot_error)?;
+            for line in self.lines {
+                let style = line.style;
+                chart
+                    .draw_series(LineSeries::new(line.points, style))
+                    .map_err(plot_error)?
+                    .label(line.label)
+                    .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], style));
+            }
+            chart
+                .draw_series(
+                    sweep
+                        .steps
+                        .iter()
+                        .map(|s| marker(s.offered_rps, (self.marker_y)(s), s)),
+                )
+                .map_err(plot_error)?;
+            chart
+                .configure_series_labels()
+                .border_style(BLACK.mix(0.3))
+                .background_style(WHITE.mix(0.8))
+                .position(SeriesLabelPosition::UpperLeft)
+                .draw()
+                .map_err(plot_error)
+        })
+    }
+}
+
+/// The valid steps' `value` against their offered rate.
+fn points(steps: &[&StepReport], value: impl Fn(&StepReport) -> f64) -> Vec<(f64, f64)> {
+    steps.iter().map(|s| (s.offered_rps, value(s))).collect()
+}
+
 fn achieved_plot(sweep: &Sweep) -> io::Result<String> {
     let end = rate_axis_end(sweep);
     let steps = valid_by_rate(sweep);
-    svg(|root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Achieved vs offered rate", ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0.0..end, 0.0..end)
-            .map_err(plot_error)?;
-        chart
-            .configure_mesh()
-            .x_desc("offered rps")
-            .x_label_formatter(&|rps| format!("{rps:.0}"))
-            .y_desc("achieved rps")
-            .y_label_formatter(&|rps| format!("{rps:.0}"))
-            .draw()
-            .map_err(plot_error)?;
-        chart
-            .draw_series(LineSeries::new([(0.0, 0.0), (end, end)], BLACK.mix(0.3)))
-            .map_err(plot_error)?
-            .label("achieved = offered")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLACK.mix(0.3)));
-        chart
-            .draw_series(LineSeries::new(
-                steps.iter().map(|s| (s.offered_rps, s.achieved_rps)),
-                BLUE,
-            ))
-            .map_err(plot_error)?
-            .label("achieved")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLUE));
-        chart
-            .draw_series(
-                sweep
-                    .steps
-                    .iter()
-                    .map(|s| marker(s.offered_rps, s.achieved_rps, s)),
-            )
-            .map_err(plot_error)?;
-        chart
-            .configure_series_labels()
-            .border_style(BLACK.mix(0.3))
-            .background_style(WHITE.mix(0.8))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(plot_error)
-    })
+    Plot {
+        caption: "Achieved vs offered rate",
+        y_desc: "achieved rps",
+        y_whole: true,
+        lines: vec![
+            Line::new(
+                "achieved = offered",
+                BLACK.mix(0.3),
+                vec![(0.0, 0.0), (end, end)],
+            ),
+            Line::new("achieved", BLUE, points(&steps, |s| s.achieved_rps)),
+        ],
+        marker_y: &|s| s.achieved_rps,
+    }
+    .render(sweep, end, 0.0..end)
 }
-
-/// A latency line: its name, how to read it from a step, its colour.
-type Percentile = (&'static str, fn(&StepReport) -> f64, RGBColor);
 
 fn latency_plot(sweep: &Sweep) -> io::Result<String> {
     let end = rate_axis_end(sweep);
@@ -495,60 +556,22 @@ fn latency_plot(sweep: &Sweep) -> io::Result<String> {
         .fold(slo_ms, f64::max)
         .max(floor * 10.0)
         * 2.0;
-    svg(|root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Latency from the intended send time", ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0.0..end, (floor..top).log_scale())
-            .map_err(plot_error)?;
-        chart
-            .configure_mesh()
-            .x_desc("offered rps")
-            .x_label_formatter(&|rps| format!("{rps:.0}"))
-            .y_desc("ms (log scale)")
-            .draw()
-            .map_err(plot_error)?;
-        chart
-            .draw_series(LineSeries::new(
-                [(0.0, slo_ms), (end, slo_ms)],
-                RED.stroke_width(2),
-            ))
-            .map_err(plot_error)?
-            .label(format!("SLO p99 {} ms", number(slo_ms)))
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], RED.stroke_width(2)));
-        let percentiles: [Percentile; 3] = [
-            ("p50", |s| s.p50_ms, RGBColor(0x5d, 0xad, 0xe2)),
-            ("p90", |s| s.p90_ms, RGBColor(0x21, 0x61, 0x8c)),
-            ("p99", |s| s.p99_ms, RGBColor(0x1a, 0x23, 0x7e)),
-        ];
-        for (name, value, colour) in percentiles {
-            chart
-                .draw_series(LineSeries::new(
-                    steps.iter().map(|s| (s.offered_rps, value(s).max(floor))),
-                    colour,
-                ))
-                .map_err(plot_error)?
-                .label(name)
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], colour));
-        }
-        chart
-            .draw_series(
-                sweep
-                    .steps
-                    .iter()
-                    .map(|s| marker(s.offered_rps, s.p99_ms.max(floor), s)),
-            )
-            .map_err(plot_error)?;
-        chart
-            .configure_series_labels()
-            .border_style(BLACK.mix(0.3))
-            .background_style(WHITE.mix(0.8))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(plot_error)
-    })
+    let percentile = |label, value: fn(&StepReport) -> f64, colour: RGBColor| {
+        Line::new(label, colour, points(&steps, |s| value(s).max(floor)))
+    };
+    Plot {
+        caption: "Latency from the intended send time",
+        y_desc: "ms (log scale)",
+        y_whole: false,
+        lines: vec![
+            Line::level(format!("SLO p99 {} ms", number(slo_ms)), slo_ms, end),
+            percentile("p50", |s| s.p50_ms, RGBColor(0x5d, 0xad, 0xe2)),
+            percentile("p90", |s| s.p90_ms, RGBColor(0x21, 0x61, 0x8c)),
+            percentile("p99", |s| s.p99_ms, RGBColor(0x1a, 0x23, 0x7e)),
+        ],
+        marker_y: &|s| s.p99_ms.max(floor),
+    }
+    .render(sweep, end, (floor..top).log_scale())
 }
 
 fn error_plot(sweep: &Sweep) -> io::Result<String> {
@@ -561,53 +584,17 @@ fn error_plot(sweep: &Sweep) -> io::Result<String> {
         .fold(limit, f64::max)
         .max(0.01)
         * 1.2;
-    svg(|root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Errors", ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0.0..end, 0.0..top)
-            .map_err(plot_error)?;
-        chart
-            .configure_mesh()
-            .x_desc("offered rps")
-            .x_label_formatter(&|rps| format!("{rps:.0}"))
-            .y_desc("errors %")
-            .draw()
-            .map_err(plot_error)?;
-        chart
-            .draw_series(LineSeries::new(
-                [(0.0, limit), (end, limit)],
-                RED.stroke_width(2),
-            ))
-            .map_err(plot_error)?
-            .label(format!("limit {} %", number(limit)))
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], RED.stroke_width(2)));
-        chart
-            .draw_series(LineSeries::new(
-                steps.iter().map(|s| (s.offered_rps, s.error_ratio * 100.0)),
-                BLUE,
-            ))
-            .map_err(plot_error)?
-            .label("errors")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], BLUE));
-        chart
-            .draw_series(
-                sweep
-                    .steps
-                    .iter()
-                    .map(|s| marker(s.offered_rps, s.error_ratio * 100.0, s)),
-            )
-            .map_err(plot_error)?;
-        chart
-            .configure_series_labels()
-            .border_style(BLACK.mix(0.3))
-            .background_style(WHITE.mix(0.8))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(plot_error)
-    })
+    Plot {
+        caption: "Errors",
+        y_desc: "errors %",
+        y_whole: false,
+        lines: vec![
+            Line::level(format!("limit {} %", number(limit)), limit, end),
+            Line::new("errors", BLUE, points(&steps, |s| s.error_ratio * 100.0)),
+        ],
+        marker_y: &|s| s.error_ratio * 100.0,
+    }
+    .render(sweep, end, 0.0..top)
 }
 
 /// `sweep.html`: one self-contained page, plots inline as SVG, no external resource.
