@@ -75,6 +75,7 @@ pub async fn issue_client_token(
         expires_at = capped_expiry(client, now, 2 * crate::client::DEFAULT_ACCESS_VALIDITY);
     }
     let record = TokenRecord {
+        // Known only once there is a value: set below where the token is stored.
         hash: Digest::of(""),
         kind: TokenKind::Access,
         client_row_id: client.row_id,
