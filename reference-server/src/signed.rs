@@ -58,9 +58,7 @@ pub struct Claims {
 
 impl Claims {
     pub fn new_jti() -> String {
-        let mut bytes = [0u8; 32];
-        rand::rng().fill_bytes(&mut bytes);
-        URL_SAFE_NO_PAD.encode(bytes)
+        crate::secret::random_value()
     }
 }
 

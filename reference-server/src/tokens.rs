@@ -9,6 +9,7 @@ use crate::error::{ErrorCode, OAuthError};
 use crate::secret::{AccessToken, Digest, RefreshToken};
 use crate::signed::Claims;
 use crate::state::AppState;
+use crate::store::sqlite::word_set;
 use crate::store::{StoreError, TokenKind, TokenRecord};
 
 /// The scope a client gets: what it asked for if that is within what it may have
@@ -121,13 +122,7 @@ pub async fn issue_client_token(
             if state.config.has_defect(Defect::DeletionCacheRace)
                 && matches!(state.store.client(&client.client_id).await, Ok(None)) =>
         {
-            AccessToken::new(
-                state
-                    .store
-                    .token_key()
-                    .seal(&claims_of(&record, 0))
-                    .map_err(OAuthError::internal)?,
-            )
+            seal(state, &record, 0)?
         }
         Err(error) => return Err(error.into()),
     };
@@ -159,14 +154,12 @@ async fn seal_client_token(
         }
         _ => return Err(StoreError::ClientChanged),
     };
-    let sealed = state.store.token_key().seal(&claims_of(record, epoch));
-    Ok(AccessToken::new(
-        sealed.map_err(|e| StoreError::Backend(e.to_string()))?,
-    ))
+    seal(state, record, epoch)
 }
 
-fn claims_of(record: &TokenRecord, epoch: i64) -> Claims {
-    Claims {
+/// The token for `record` in client epoch `epoch`.
+fn seal(state: &AppState, record: &TokenRecord, epoch: i64) -> Result<AccessToken, StoreError> {
+    let claims = Claims {
         jti: Claims::new_jti(),
         cid: record.client_row_id,
         ep: epoch,
@@ -175,7 +168,11 @@ fn claims_of(record: &TokenRecord, epoch: i64) -> Claims {
         aud: scope_string(&record.audience),
         iat: record.issued_at,
         exp: record.expires_at,
-    }
+    };
+    let sealed = state.store.token_key().seal(&claims);
+    Ok(AccessToken::new(
+        sealed.map_err(|e| StoreError::Backend(e.to_string()))?,
+    ))
 }
 
 /// A presented token of either kind and its owner, if both exist (revoked and expired tokens
@@ -194,12 +191,6 @@ pub async fn find_token(
     let Some((owner, revoked)) = state.store.self_contained_state(claims.cid, hash).await? else {
         return Ok(None);
     };
-    let words = |s: &str| -> BTreeSet<String> {
-        s.split(' ')
-            .filter(|w| !w.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
     let record = TokenRecord {
         hash,
         kind: TokenKind::Access,
@@ -207,8 +198,8 @@ pub async fn find_token(
         family: None,
         subject: claims.sub,
         username: None,
-        scopes: words(&claims.scope),
-        audience: words(&claims.aud),
+        scopes: word_set(&claims.scope),
+        audience: word_set(&claims.aud),
         issued_at: claims.iat,
         expires_at: claims.exp,
         revoked: revoked || claims.ep < owner.token_epoch,

@@ -270,7 +270,8 @@ fn words(set: &BTreeSet<String>) -> String {
     set.iter().map(String::as_str).collect::<Vec<_>>().join(" ")
 }
 
-fn word_set(text: &str) -> BTreeSet<String> {
+/// The set a space-separated column (or claim) holds; the inverse of `words`.
+pub(crate) fn word_set(text: &str) -> BTreeSet<String> {
     text.split(' ')
         .filter(|w| !w.is_empty())
         .map(str::to_owned)
