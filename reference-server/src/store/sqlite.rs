@@ -3,7 +3,10 @@
 //! One writer thread owns the only write connection. It takes every request waiting in its
 //! queue and commits them in one transaction (group commit), each inside its own savepoint so
 //! that one failing request does not undo the others; replies leave only after the commit.
-//! Reads go to a small pool of read-only connections, which WAL lets run beside the writer.
+//! Reads run on the calling thread, on one of a few read-only connections that WAL lets run
+//! beside the writer: a point read on memory-mapped pages takes microseconds, less than handing
+//! it to another thread and back (two context switches each way, which were a third of a token
+//! request's CPU). Reads that may be long (every client) go to tokio's blocking pool.
 //!
 //! Durability: WAL with `synchronous=NORMAL`. A commit has reached the operating system before
 //! its reply is sent, so whatever was acknowledged survives the process being killed at any
@@ -11,6 +14,8 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::Duration;
 
@@ -28,7 +33,8 @@ use crate::client::Client;
 use crate::secret::Digest;
 use crate::signed::TokenKey;
 
-const READERS: usize = 2;
+/// Read connections per available CPU: more threads than CPUs rarely read at once.
+const READERS_PER_CPU: usize = 2;
 const MAX_BATCH: usize = 512;
 /// Pause between checkpoints, so that a busy writer's commits are copied back in bulk.
 const CHECKPOINT_PAUSE: Duration = Duration::from_millis(50);
@@ -41,7 +47,6 @@ const MMAP_BYTES: i64 = 256 * 1024 * 1024;
 
 type Reply = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 type WriteJob = Box<dyn FnOnce(&mut Transaction<'_>) -> Reply + Send>;
-type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -76,16 +81,75 @@ fn backend(error: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(error.to_string())
 }
 
+/// Read-only connections, each taken by one reader at a time.
+struct ReadPool {
+    connections: Box<[Mutex<Connection>]>,
+    next: AtomicUsize,
+}
+
+impl ReadPool {
+    fn open(path: &std::path::Path) -> Result<Self, StoreError> {
+        let cpus = thread::available_parallelism().map_or(1, usize::from);
+        let connections = (0..cpus * READERS_PER_CPU)
+            .map(|_| {
+                let conn = Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .map_err(backend)?;
+                conn.busy_timeout(Duration::from_secs(5)).map_err(backend)?;
+                map_reads(&conn)?;
+                Ok(Mutex::new(conn))
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok(Self {
+            connections,
+            next: AtomicUsize::new(0),
+        })
+    }
+
+    /// A free connection if there is one (round-robin from a moving start), else waits for one.
+    fn take(&self) -> MutexGuard<'_, Connection> {
+        let first = self.next.fetch_add(1, Ordering::Relaxed);
+        let count = self.connections.len();
+        (0..count)
+            .find_map(|i| self.connections[(first + i) % count].try_lock().ok())
+            .unwrap_or_else(|| {
+                // A reader that panicked left the connection as SQLite keeps it: usable.
+                self.connections[first % count]
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+            })
+    }
+
+    fn run<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        // Said in the log: a storage failure while reading, not while writing.
+        f(&self.take()).map_err(|e| match e {
+            StoreError::Backend(m) => StoreError::Backend(format!("read: {m}")),
+            other => other,
+        })
+    }
+}
+
 pub struct SqliteStore {
     writer: Sender<WriteJob>,
-    readers: Option<Sender<ReadJob>>,
+    readers: Option<Arc<ReadPool>>,
     token_key: TokenKey,
 }
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SqliteStore")
-            .field("readers", &self.readers.as_ref().map_or(0, |_| READERS))
+            .field(
+                "readers",
+                &self
+                    .readers
+                    .as_ref()
+                    .map_or(0, |pool| pool.connections.len()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -140,28 +204,7 @@ impl SqliteStore {
 
         let readers = match location {
             Location::Memory => None, // an in-memory database lives in its one connection
-            Location::File(path) => {
-                let (sender, jobs) = crossbeam_channel::unbounded::<ReadJob>();
-                for i in 0..READERS {
-                    let conn = Connection::open_with_flags(
-                        &path,
-                        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                    )
-                    .map_err(backend)?;
-                    conn.busy_timeout(Duration::from_secs(5)).map_err(backend)?;
-                    map_reads(&conn)?;
-                    let jobs = jobs.clone();
-                    thread::Builder::new()
-                        .name(format!("sqlite-reader-{i}"))
-                        .spawn(move || {
-                            while let Ok(job) = jobs.recv() {
-                                job(&conn);
-                            }
-                        })
-                        .map_err(backend)?;
-                }
-                Some(sender)
-            }
+            Location::File(path) => Some(Arc::new(ReadPool::open(&path)?)),
         };
         Ok(Self {
             writer,
@@ -192,24 +235,31 @@ impl SqliteStore {
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
+    /// A short read, on the calling thread.
     async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let Some(readers) = &self.readers else {
+        match &self.readers {
+            Some(pool) => pool.run(f),
+            None => self.write(f).await,
+        }
+    }
+
+    /// A read that may take long, on tokio's blocking pool so that it holds up no other request.
+    async fn long_read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let Some(pool) = &self.readers else {
             return self.write(f).await;
         };
-        let (reply, answer) = oneshot::channel();
-        let job: ReadJob = Box::new(move |conn: &Connection| {
-            // Said in the log: a storage failure while reading, not while writing.
-            let _ = reply.send(f(conn).map_err(|e| match e {
-                StoreError::Backend(m) => StoreError::Backend(format!("read: {m}")),
-                other => other,
-            }));
-        });
-        readers.send(job).map_err(|_| StoreError::Closed)?;
-        answer.await.map_err(|_| StoreError::Closed)?
+        let pool = Arc::clone(pool);
+        tokio::task::spawn_blocking(move || pool.run(f))
+            .await
+            .map_err(|_| StoreError::Closed)?
     }
 }
 
@@ -441,7 +491,7 @@ impl Store for SqliteStore {
     }
 
     async fn clients(&self) -> Result<Vec<Client>, StoreError> {
-        self.read(|conn| {
+        self.long_read(|conn| {
             let mut stmt = conn
                 .prepare_cached("SELECT row_id, record FROM clients ORDER BY row_id")
                 .map_err(backend)?;
