@@ -53,8 +53,9 @@ pub async fn sweep(args: SweepArgs) -> Result<SweepOutcome, String> {
     let dir = report_folder(&args.target.report_dir, &format!("sweep-{scenario}"))?;
     let mut target_args = args.target.clone();
     target_args.request_timeout = Some(request_timeout(args.slo_p99_ms));
+    let server_cpu = server_cpu_note(args.target.target.is_none(), args.server_pid)?;
     let environment = Environment::prepare(&target_args, scenario.needs()).await?;
-    let result = search(&environment, &args, &dir).await;
+    let result = search(&environment, &args, &dir, server_cpu).await;
     let teardown_problems = environment.teardown().await;
     let sweep = result?;
     Ok(SweepOutcome {
@@ -72,7 +73,12 @@ fn request_timeout(slo_p99_ms: f64) -> Duration {
     Duration::from_secs_f64((slo_p99_ms * 40.0 / 1000.0).max(2.0))
 }
 
-async fn search(environment: &Environment, args: &SweepArgs, dir: &Path) -> Result<Sweep, String> {
+async fn search(
+    environment: &Environment,
+    args: &SweepArgs,
+    dir: &Path,
+    server_cpu: Option<String>,
+) -> Result<Sweep, String> {
     let fixture = &environment.fixture;
     write_facts(dir, &environment.facts)?;
     let slo = Slo {
@@ -115,6 +121,7 @@ async fn search(environment: &Environment, args: &SweepArgs, dir: &Path) -> Resu
             Connection::KeepAlive
         },
         generator_note,
+        server_cpu,
     };
     let mut sweep = Sweep::new(
         args.target.scenario.as_str(),
@@ -178,6 +185,28 @@ fn generator_share(environment: &Environment, cpus: usize) -> (f64, String) {
     }
 }
 
+/// What the reports say of the server's CPU figures; refuses a process whose CPU time cannot
+/// be read, and the embedded server, whose CPU is the generator's own.
+fn server_cpu_note(embedded: bool, pid: Option<u32>) -> Result<Option<String>, String> {
+    let Some(pid) = pid else {
+        return Ok(None);
+    };
+    if embedded {
+        return Err(
+            "--server-pid: the embedded server runs in this process; give a --target to meter a server of its own"
+                .to_owned(),
+        );
+    }
+    if crate::sweep::cpu_time_of(pid).is_none() {
+        return Err(format!(
+            "--server-pid {pid}: no CPU time readable at /proc/{pid}/stat (no such process here?)"
+        ));
+    }
+    Ok(Some(format!(
+        "process {pid} on this machine, read from /proc at each step's start and end"
+    )))
+}
+
 fn is_loopback(origin: &str) -> bool {
     url::Url::parse(origin)
         .ok()
@@ -215,12 +244,18 @@ async fn measured_step(
         Some(format!("{folder}/report.html")),
     );
     eprintln!(
-        "load: step {index}: offered {rate} rps, {users} users: achieved {:.1} rps, p99 {:.2} ms, errors {:.3} %, lag p99 {:.2} ms, generator {:.2} cores: {}{}",
+        "load: step {index}: offered {rate} rps, {users} users: achieved {:.1} rps, p99 {:.2} ms, errors {:.3} %, lag p99 {:.2} ms, generator {:.2} cores{}: {}{}",
         report.achieved_rps,
         report.p99_ms,
         report.error_ratio * 100.0,
         report.lag_p99_ms,
         report.generator_cpu_cores,
+        match (report.server_cpu_cores, report.server_cpu_us_per_request) {
+            (Some(cores), Some(per_request)) =>
+                format!(", server {cores:.2} cores ({per_request:.0} µs per request)"),
+            (Some(cores), None) => format!(", server {cores:.2} cores"),
+            _ => String::new(),
+        },
         report.verdict,
         if report.reasons.is_empty() {
             String::new()
@@ -238,21 +273,23 @@ struct Step {
     duration: Duration,
     ready: AtomicUsize,
     ready_tx: watch::Sender<usize>,
-    schedule: OnceLock<(Pacer, CpuMeter)>,
+    server_pid: Option<u32>,
+    schedule: OnceLock<(Pacer, Meters)>,
     recorder: Mutex<Option<Recorder>>,
     completed: AtomicU64,
-    cpu_cores: Mutex<Option<f64>>,
+    cpu_cores: Mutex<Option<CpuReading>>,
     done_tx: watch::Sender<bool>,
     ended_by_schedule: AtomicBool,
 }
 
 impl Step {
-    fn new(users: usize, rate: f64, duration: Duration) -> Self {
+    fn new(users: usize, rate: f64, duration: Duration, server_pid: Option<u32>) -> Self {
         let shards = 2 * available_cpus();
         Self {
             users,
             rate,
             duration,
+            server_pid,
             ready: AtomicUsize::new(0),
             ready_tx: watch::channel(0).0,
             schedule: OnceLock::new(),
@@ -281,7 +318,10 @@ impl Step {
             .get_or_init(|| {
                 (
                     Pacer::new(self.rate, Instant::now() + SCHEDULE_DELAY, self.duration),
-                    CpuMeter::start(),
+                    Meters {
+                        generator: CpuMeter::start(),
+                        server: self.server_pid.map(CpuMeter::start_for),
+                    },
                 )
             })
             .0
@@ -302,13 +342,13 @@ impl Step {
         }
     }
 
-    /// The last planned request is in: note the generator's CPU and stop the attack.
+    /// The last planned request is in: note the CPU used and stop the attack.
     fn end(&self) {
-        if let Some((_, meter)) = self.schedule.get() {
+        if let Some((_, meters)) = self.schedule.get() {
             *self
                 .cpu_cores
                 .lock()
-                .unwrap_or_else(PoisonError::into_inner) = meter.cores();
+                .unwrap_or_else(PoisonError::into_inner) = Some(meters.read());
         }
         self.ended_by_schedule.store(true, Ordering::Release);
         self.done_tx.send_replace(true);
@@ -327,19 +367,42 @@ impl Step {
     }
 
     fn measurement(&self) -> Option<StepMeasurement> {
-        let (pacer, meter) = self.schedule.get()?;
+        let (pacer, meters) = self.schedule.get()?;
         let recorder = self
             .recorder
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take()?;
-        let cores = self
+        let cpu = self
             .cpu_cores
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .or_else(|| meter.cores())
-            .unwrap_or(0.0);
-        Some(recorder.finish(pacer, cores, available_cpus()))
+            .unwrap_or_else(|| meters.read());
+        let mut measurement =
+            recorder.finish(pacer, cpu.generator.unwrap_or(0.0), available_cpus());
+        measurement.server_cpu_cores = cpu.server;
+        Some(measurement)
+    }
+}
+
+/// CPU meters started with a step's schedule: the generator's, and the server's when known.
+struct Meters {
+    generator: CpuMeter,
+    server: Option<CpuMeter>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct CpuReading {
+    generator: Option<f64>,
+    server: Option<f64>,
+}
+
+impl Meters {
+    fn read(&self) -> CpuReading {
+        CpuReading {
+            generator: self.generator.cores(),
+            server: self.server.as_ref().and_then(CpuMeter::cores),
+        }
     }
 }
 
@@ -394,7 +457,7 @@ async fn run_step(
         return Err("interrupted".to_owned());
     }
     let fixture = &environment.fixture;
-    let step = Arc::new(Step::new(users, rate, duration));
+    let step = Arc::new(Step::new(users, rate, duration, args.server_pid));
     // Generous: the step normally ends by the killswitch when its schedule is done.
     let run_time = (SETUP_LIMIT + duration + SETUP_LIMIT).as_secs();
     let html = step_dir.join("report.html").display().to_string();

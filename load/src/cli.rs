@@ -90,4 +90,9 @@ pub struct SweepArgs {
     /// At most this many goose users in a step (each has one request in flight).
     #[arg(long, value_name = "N", default_value_t = 1024)]
     pub max_users: usize,
+    /// The server's process, when it runs on this machine: its CPU use is read from /proc at
+    /// each step's start and end, and the reports give the server's CPU time per request, a
+    /// figure the generator sharing the machine cannot bend.
+    #[arg(long, value_name = "PID")]
+    pub server_pid: Option<u32>,
 }

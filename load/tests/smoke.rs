@@ -164,3 +164,106 @@ async fn a_tiny_sweep_against_healthz_writes_its_reports() {
     assert!(read(&dir.join("summary.md")).contains("healthz"));
     assert!(sweep["environment"]["available_cpus"].as_u64().unwrap() > 0);
 }
+
+/// A server with a process of its own is metered by its process id. Here that process is this
+/// test's, which serves the target and runs the generator: the server's CPU figure must then be
+/// the generator's, read from the same `/proc` entry at the same instants.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sweep_meters_the_server_process_it_is_given() {
+    let _turn = TURN.lock().await;
+    let server = conformance::embedded::start_reference(conformance::model::Profile::Vendor)
+        .await
+        .unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let target = files.path().join("target.toml");
+    std::fs::write(
+        &target,
+        format!(
+            "name = \"metered\"\nissuer = \"{}\"\nprofile = \"vendor\"\n",
+            server.server.base_url()
+        ),
+    )
+    .unwrap();
+    let pid = std::process::id().to_string();
+    let Command::Sweep(args) = command(&[
+        "sweep",
+        "--scenario",
+        "healthz",
+        "--target",
+        target.to_str().unwrap(),
+        "--server-pid",
+        &pid,
+        "--report-dir",
+        files.path().to_str().unwrap(),
+        "--start-rps",
+        "200",
+        "--step-seconds",
+        "1",
+        "--max-steps",
+        "1",
+    ]) else {
+        panic!("not a sweep");
+    };
+
+    let outcome = load::capacity::sweep(args).await.unwrap();
+    server.server.shutdown().await.unwrap();
+
+    let dir = &outcome.report_dir;
+    let sweep: Value = serde_json::from_str(&read(&dir.join("sweep.json"))).unwrap();
+    let note = sweep["environment"]["server_cpu"].as_str().unwrap();
+    assert!(note.contains(&format!("process {pid} ")), "{note}");
+    let steps = sweep["steps"].as_array().unwrap();
+    assert!(!steps.is_empty(), "{sweep}");
+    for step in steps {
+        let server = step["server_cpu_cores"].as_f64().unwrap();
+        let generator = step["generator_cpu_cores"].as_f64().unwrap();
+        assert!(
+            (server - generator).abs() < 0.05,
+            "one process read twice: {step}"
+        );
+        let per_request = step["server_cpu_us_per_request"].as_f64().unwrap();
+        let achieved = step["achieved_rps"].as_f64().unwrap();
+        assert!(
+            (per_request - server * 1e6 / achieved).abs() < 1e-6 * per_request.max(1.0),
+            "{step}"
+        );
+    }
+    assert!(read(&dir.join("summary.md")).contains("server CPU µs per request"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_pid_that_cannot_be_metered_is_refused_before_any_load() {
+    let _turn = TURN.lock().await;
+    let reports = tempfile::tempdir().unwrap();
+    let root = reports.path().to_str().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let target = files.path().join("target.toml");
+    // Nothing listens there: a refusal must come before the target is even asked.
+    std::fs::write(
+        &target,
+        "name = \"absent\"\nissuer = \"http://127.0.0.1:9\"\nprofile = \"vendor\"\n",
+    )
+    .unwrap();
+    let own = std::process::id().to_string();
+    let cases = [
+        (vec!["--server-pid", own.as_str()], "embedded server"),
+        (
+            vec![
+                "--target",
+                target.to_str().unwrap(),
+                "--server-pid",
+                "4294967295",
+            ],
+            "/proc/4294967295/stat",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let mut argv = vec!["sweep", "--scenario", "healthz", "--report-dir", root];
+        argv.extend(extra);
+        let Command::Sweep(args) = command(&argv) else {
+            panic!("not a sweep");
+        };
+        let error = load::capacity::sweep(args).await.unwrap_err();
+        assert!(error.contains(expected), "{error}");
+    }
+}

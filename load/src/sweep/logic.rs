@@ -89,6 +89,8 @@ pub struct StepMeasurement {
     pub service: Histogram<u64>,
     /// CPU seconds the generator process used over wall seconds of the step.
     pub generator_cpu_cores: f64,
+    /// The same for the server's process, when the sweep was given it (`--server-pid`).
+    pub server_cpu_cores: Option<f64>,
     /// Cores the machine offers.
     pub available_cpus: usize,
 }
@@ -479,6 +481,7 @@ mod tests {
             schedule_lag: histogram_of(&[(50, 10_000)]),
             service: histogram_of(&[(1_950, 10_000)]),
             generator_cpu_cores: 0.3,
+            server_cpu_cores: None,
             available_cpus: 2,
         }
     }

@@ -27,7 +27,9 @@ pub use logic::{
     GeneratorLimits, Planner, PlannerConfig, SearchEnd, SearchResult, Slo, StepMeasurement,
     Verdict, judge, micros_histogram, users_for,
 };
-pub use pacer::{CpuMeter, Outcome, Pacer, Recorder, available_cpus, process_cpu_time};
+pub use pacer::{
+    CpuMeter, Outcome, Pacer, Recorder, available_cpus, cpu_time_of, process_cpu_time,
+};
 pub use report::{
     Connection, Environment, SCHEMA_VERSION, StepReport, Sweep, Target, html, summary_markdown,
     write_reports,

@@ -209,6 +209,7 @@ impl Recorder {
             schedule_lag: total.schedule_lag,
             service: total.service,
             generator_cpu_cores,
+            server_cpu_cores: None,
             available_cpus,
         }
     }
@@ -219,7 +220,17 @@ impl Recorder {
 /// Linux reports it in clock ticks of 1/100 s (`USER_HZ`, fixed by the kernel's ABI), which is
 /// fine over steps of seconds. `None` where there is no procfs.
 pub fn process_cpu_time() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    cpu_time_from("/proc/self/stat")
+}
+
+/// The same for another process of this machine, such as the server under load; `None` when
+/// it does not exist or cannot be read.
+pub fn cpu_time_of(pid: u32) -> Option<Duration> {
+    cpu_time_from(&format!("/proc/{pid}/stat"))
+}
+
+fn cpu_time_from(stat_path: &str) -> Option<Duration> {
+    let stat = std::fs::read_to_string(stat_path).ok()?;
     // The command name may hold spaces and parentheses; fields resume after the last ')'.
     let fields: Vec<&str> = stat
         .get(stat.rfind(')')? + 1..)?
@@ -230,25 +241,45 @@ pub fn process_cpu_time() -> Option<Duration> {
     Some(Duration::from_millis(ticks * 10))
 }
 
-/// The generator's CPU use over a step, in cores (CPU seconds per wall second).
+/// A process's CPU use over a step, in cores (CPU seconds per wall second).
 #[derive(Debug, Clone, Copy)]
 pub struct CpuMeter {
+    /// `None`: this process.
+    pid: Option<u32>,
     cpu: Option<Duration>,
     wall: std::time::Instant,
 }
 
 impl CpuMeter {
-    /// Starts measuring now.
+    /// Starts measuring this process (the generator) now.
     pub fn start() -> Self {
+        Self::starting(None)
+    }
+
+    /// Starts measuring process `pid` now.
+    pub fn start_for(pid: u32) -> Self {
+        Self::starting(Some(pid))
+    }
+
+    fn starting(pid: Option<u32>) -> Self {
         Self {
-            cpu: process_cpu_time(),
+            pid,
+            cpu: Self::read(pid),
             wall: std::time::Instant::now(),
         }
     }
 
-    /// Cores used since [`Self::start`]; `None` where the process CPU time cannot be read.
+    fn read(pid: Option<u32>) -> Option<Duration> {
+        match pid {
+            None => process_cpu_time(),
+            Some(pid) => cpu_time_of(pid),
+        }
+    }
+
+    /// Cores used since the start; `None` where the process CPU time cannot be read (or the
+    /// process has gone).
     pub fn cores(&self) -> Option<f64> {
-        let used = process_cpu_time()?.saturating_sub(self.cpu?);
+        let used = Self::read(self.pid)?.saturating_sub(self.cpu?);
         let wall = self.wall.elapsed().as_secs_f64();
         (wall > 0.0).then(|| used.as_secs_f64() / wall)
     }
@@ -411,6 +442,40 @@ mod tests {
         assert_eq!((step.ok, step.errors), (3960, 40));
         assert_eq!(step.latency.len(), 4000);
         assert_eq!(step.sent, 0, "no slot was taken from this pacer");
+    }
+
+    #[test]
+    fn another_process_is_metered_by_its_pid() {
+        if process_cpu_time().is_none() {
+            return; // No procfs on this platform.
+        }
+        let mut busy = std::process::Command::new("sh")
+            .args(["-c", "while :; do :; done"])
+            .spawn()
+            .expect("sh runs");
+        let meter = CpuMeter::start_for(busy.id());
+        // Until the kernel has charged the child 100 ms; the cap only stops a broken reading.
+        let give_up = std::time::Instant::now() + Duration::from_secs(30);
+        let mut charged = Duration::ZERO;
+        while charged < Duration::from_millis(100) && std::time::Instant::now() < give_up {
+            std::thread::sleep(Duration::from_millis(20));
+            charged = cpu_time_of(busy.id()).unwrap_or_default();
+        }
+        let cores = meter.cores();
+        busy.kill().expect("the child stops");
+        busy.wait().expect("the child is reaped");
+        assert!(charged >= Duration::from_millis(100), "charged {charged:?}");
+        assert!(cores.is_some_and(|c| c > 0.0), "cores {cores:?}");
+        assert_eq!(
+            cpu_time_of(busy.id()),
+            None,
+            "a reaped process has no CPU time"
+        );
+        assert_eq!(
+            CpuMeter::start_for(busy.id()).cores(),
+            None,
+            "nor a meter started on it"
+        );
     }
 
     #[test]

@@ -12,7 +12,10 @@ use time::OffsetDateTime;
 use super::logic::{SearchEnd, SearchResult, Slo, StepMeasurement, Verdict};
 
 /// Version of the `sweep.json` layout; raised on any change readers would notice.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// 2: the server's CPU per step (`server_cpu_cores`, `server_cpu_us_per_request`) and
+/// `environment.server_cpu`, present when the sweep metered the server's process.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The server under load.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,6 +61,9 @@ pub struct Environment {
     pub connection: Connection,
     /// Where the generator ran and what it shared (e.g. "same machine as the server").
     pub generator_note: String,
+    /// How the server's CPU was metered, when it was.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub server_cpu: Option<String>,
 }
 
 /// One step as reports show it.
@@ -83,6 +89,13 @@ pub struct StepReport {
     pub sent: u64,
     /// The generator's CPU use in cores.
     pub generator_cpu_cores: f64,
+    /// The server's CPU use in cores, when its process was metered.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub server_cpu_cores: Option<f64>,
+    /// The server's CPU time per completed request, in µs: what a request costs the server
+    /// whatever the generator's share of the machine.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub server_cpu_us_per_request: Option<f64>,
     /// Schedule lag p99 in milliseconds.
     pub lag_p99_ms: f64,
     /// `pass`, `fail` or `invalid`.
@@ -105,9 +118,10 @@ fn quantile_ms(histogram: &hdrhistogram::Histogram<u64>, quantile: f64) -> f64 {
 impl StepReport {
     /// The report of a measured and judged step.
     pub fn new(step: &StepMeasurement, verdict: &Verdict, goose_report: Option<String>) -> Self {
+        let achieved_rps = step.achieved_rps();
         Self {
             offered_rps: step.offered_rps,
-            achieved_rps: step.achieved_rps(),
+            achieved_rps,
             p50_ms: quantile_ms(&step.latency, 0.50),
             p90_ms: quantile_ms(&step.latency, 0.90),
             p99_ms: quantile_ms(&step.latency, 0.99),
@@ -120,6 +134,11 @@ impl StepReport {
             planned: step.planned,
             sent: step.sent,
             generator_cpu_cores: step.generator_cpu_cores,
+            server_cpu_cores: step.server_cpu_cores,
+            server_cpu_us_per_request: step
+                .server_cpu_cores
+                .filter(|_| achieved_rps > 0.0)
+                .map(|cores| cores * 1e6 / achieved_rps),
             lag_p99_ms: quantile_ms(&step.schedule_lag, 0.99),
             verdict: verdict.label().to_owned(),
             reasons: verdict.reasons(),
@@ -271,14 +290,25 @@ impl Sweep {
 
     fn depends_on(&self) -> Vec<(&'static str, String)> {
         let env = &self.environment;
-        vec![
+        let mut facts = vec![
             ("Machine", format!("{} vCPUs available", env.available_cpus)),
             ("Generator", env.generator_note.clone()),
             ("Secret hashing", env.secret_hashing.clone()),
             ("Token format", env.token_format.clone()),
             ("Storage", env.storage.clone()),
             ("Connection", env.connection.label().to_owned()),
-        ]
+        ];
+        if let Some(server_cpu) = &env.server_cpu {
+            facts.push(("Server CPU", server_cpu.clone()));
+        }
+        facts
+    }
+
+    /// Whether any step metered the server's CPU: the tables then show it.
+    fn server_cpu_metered(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|step| step.server_cpu_cores.is_some())
     }
 }
 
@@ -290,6 +320,11 @@ fn number(value: f64) -> String {
     } else {
         format!("{rounded:.1}")
     }
+}
+
+/// A figure to `decimals` places, or a dash when it was not measured.
+fn optional(value: Option<f64>, decimals: usize) -> String {
+    value.map_or("–".to_owned(), |v| format!("{v:.decimals$}"))
 }
 
 fn started(sweep: &Sweep) -> String {
@@ -319,15 +354,24 @@ pub fn summary_markdown(sweep: &Sweep) -> String {
     if let Some(p99) = sweep.p99_at_half_saturation_ms {
         let _ = writeln!(out, "p99 at half the saturation rate: {p99:.2} ms.\n");
     }
+    let server = sweep.server_cpu_metered();
     out.push_str(
         "| step | offered rps | achieved rps | p50 ms | p90 ms | p99 ms | max ms | errors % \
-         | generator CPU cores | lag p99 ms | verdict | reasons |\n",
+         | generator CPU cores |",
     );
-    out.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
+    if server {
+        out.push_str(" server CPU cores | server CPU µs per request |");
+    }
+    out.push_str(" lag p99 ms | verdict | reasons |\n");
+    out.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    if server {
+        out.push_str("---:|---:|");
+    }
+    out.push_str("---:|---|---|\n");
     for (index, step) in sweep.steps.iter().enumerate() {
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "| {} | {} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {:.3} | {:.2} | {:.2} | {} | {} |",
+            "| {} | {} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {:.3} | {:.2} |",
             index + 1,
             number(step.offered_rps),
             step.achieved_rps,
@@ -337,6 +381,18 @@ pub fn summary_markdown(sweep: &Sweep) -> String {
             step.max_ms,
             step.error_ratio * 100.0,
             step.generator_cpu_cores,
+        );
+        if server {
+            let _ = write!(
+                out,
+                " {} | {} |",
+                optional(step.server_cpu_cores, 2),
+                optional(step.server_cpu_us_per_request, 0)
+            );
+        }
+        let _ = writeln!(
+            out,
+            " {:.2} | {} | {} |",
             step.lag_p99_ms,
             step.verdict,
             markdown_cell(&step.reasons.join("; ")),
@@ -351,6 +407,13 @@ pub fn summary_markdown(sweep: &Sweep) -> String {
          understates the server when both share the machine. Invalid steps measured the \
          generator, not the server, and count neither for nor against it.\n",
     );
+    if server {
+        out.push_str(
+            "\nServer CPU per request is what each request cost the server's process, however \
+             the machine was shared: a million divided by it bounds the requests one core could \
+             serve each second.\n",
+        );
+    }
     out
 }
 
@@ -636,18 +699,21 @@ pub fn html(sweep: &Sweep) -> io::Result<String> {
     ] {
         let _ = writeln!(out, "<figure>{plot}</figure>");
     }
+    let server = sweep.server_cpu_metered();
     out.push_str(
         "<table>\n<tr><th>step</th><th>offered rps</th><th>achieved rps</th><th>p50 ms</th>\
-         <th>p90 ms</th><th>p99 ms</th><th>max ms</th><th>errors %</th><th>generator CPU</th>\
-         <th>lag p99 ms</th><th>verdict</th></tr>\n",
+         <th>p90 ms</th><th>p99 ms</th><th>max ms</th><th>errors %</th><th>generator CPU</th>",
     );
+    if server {
+        out.push_str("<th>server CPU</th><th>server CPU µs per request</th>");
+    }
+    out.push_str("<th>lag p99 ms</th><th>verdict</th></tr>\n");
     for (index, step) in sweep.steps.iter().enumerate() {
         let reasons = html_escape(&step.reasons.join("; "));
-        let _ = writeln!(
+        let _ = write!(
             out,
             "<tr><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td>\
-             <td>{:.2}</td><td>{:.3}</td><td>{:.2}</td><td>{:.2}</td>\
-             <td class=\"{}\" title=\"{reasons}\">{} {reasons}</td></tr>",
+             <td>{:.2}</td><td>{:.3}</td><td>{:.2}</td>",
             index + 1,
             number(step.offered_rps),
             step.achieved_rps,
@@ -657,6 +723,18 @@ pub fn html(sweep: &Sweep) -> io::Result<String> {
             step.max_ms,
             step.error_ratio * 100.0,
             step.generator_cpu_cores,
+        );
+        if server {
+            let _ = write!(
+                out,
+                "<td>{}</td><td>{}</td>",
+                optional(step.server_cpu_cores, 2),
+                optional(step.server_cpu_us_per_request, 0)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "<td>{:.2}</td><td class=\"{}\" title=\"{reasons}\">{} {reasons}</td></tr>",
             step.lag_p99_ms,
             html_escape(&step.verdict),
             html_escape(&step.verdict),
@@ -706,6 +784,8 @@ mod tests {
             planned: (offered * 10.0) as u64,
             sent: (offered * 10.0) as u64,
             generator_cpu_cores: if invalid { 0.95 } else { offered / 4000.0 },
+            server_cpu_cores: None,
+            server_cpu_us_per_request: None,
             lag_p99_ms: if invalid { 40.0 } else { 0.05 },
             verdict: verdict.to_owned(),
             reasons,
@@ -748,6 +828,7 @@ mod tests {
                 storage: "SQLite (WAL) on local disk".to_owned(),
                 connection: Connection::KeepAlive,
                 generator_note: "same machine as the server".to_owned(),
+                server_cpu: None,
             },
             steps,
             &result,
@@ -757,6 +838,44 @@ mod tests {
     #[test]
     fn summary_markdown_is_stable() {
         insta::assert_snapshot!(summary_markdown(&fixed_sweep()));
+    }
+
+    /// The fixed sweep with the server's process metered at 60 µs of CPU per request.
+    fn metered_sweep() -> Sweep {
+        let mut sweep = fixed_sweep();
+        for step in &mut sweep.steps {
+            let cores = step.achieved_rps * 60e-6;
+            step.server_cpu_cores = Some(cores);
+            step.server_cpu_us_per_request = Some(60.0);
+        }
+        sweep.steps[5].server_cpu_cores = None;
+        sweep.steps[5].server_cpu_us_per_request = None;
+        sweep.environment.server_cpu = Some("process 4242 on this machine".to_owned());
+        sweep
+    }
+
+    #[test]
+    fn a_metered_server_adds_its_cpu_to_every_report() {
+        let sweep = metered_sweep();
+        insta::assert_snapshot!("summary_markdown_with_server_cpu", summary_markdown(&sweep));
+        let page = html(&sweep).unwrap();
+        assert!(page.contains("<th>server CPU µs per request</th>"));
+        assert!(
+            page.contains("<td>0.05</td><td>60</td>"),
+            "step 3: 399.9 rps"
+        );
+        assert!(page.contains("<td>–</td><td>–</td>"), "the unmetered step");
+        assert!(page.contains("<li>Server CPU: process 4242 on this machine</li>"));
+        let json = serde_json::to_value(&sweep).unwrap();
+        assert_eq!(json["steps"][0]["server_cpu_us_per_request"], 60.0);
+        assert_eq!(
+            json["environment"]["server_cpu"],
+            "process 4242 on this machine"
+        );
+
+        let unmetered = fixed_sweep();
+        assert!(!summary_markdown(&unmetered).contains("server CPU"));
+        assert!(!html(&unmetered).unwrap().contains("server CPU"));
     }
 
     #[test]
@@ -787,10 +906,17 @@ mod tests {
             service: latency.clone(),
             latency,
             generator_cpu_cores: 0.1,
+            server_cpu_cores: Some(0.005),
             available_cpus: 2,
         };
         let verdict = Verdict::Fail(vec!["error ratio 1.000 % > 0.100 %".to_owned()]);
         let report = StepReport::new(&measurement, &verdict, None);
+        assert_eq!(report.server_cpu_cores, Some(0.005));
+        assert_eq!(
+            report.server_cpu_us_per_request,
+            Some(500.0),
+            "5 ms of CPU a second over 10 requests a second"
+        );
         assert_eq!(report.achieved_rps, 10.0);
         assert_eq!(report.p50_ms, 1.0);
         assert!((report.p99_ms - 20.0).abs() < 0.02, "{}", report.p99_ms);
@@ -807,7 +933,12 @@ mod tests {
 
         let json = std::fs::read_to_string(dir.path().join("sweep.json")).unwrap();
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
-        assert_eq!(value["schema_version"], 1);
+        assert_eq!(value["schema_version"], 2);
+        assert!(
+            value["steps"][0].get("server_cpu_cores").is_none()
+                && value["environment"].get("server_cpu").is_none(),
+            "no server CPU figures when the server was not metered"
+        );
         assert_eq!(value["started_at"], "2026-11-23T20:11:13Z");
         assert_eq!(value["slo"]["p99_ms"], 50.0);
         assert_eq!(value["environment"]["connection"], "keep-alive");
