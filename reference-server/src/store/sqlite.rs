@@ -8,13 +8,16 @@
 //! it to another thread and back (two context switches each way, which were a third of a token
 //! request's CPU). Reads that may be long (every client) go to tokio's blocking pool.
 //!
+//! Clients read by id are kept in memory ([`ClientCache`]): a client_credentials token reads
+//! its client twice and writes nothing, so these reads were most of what storage cost it.
+//!
 //! Durability: WAL with `synchronous=NORMAL`. A commit has reached the operating system before
 //! its reply is sent, so whatever was acknowledged survives the process being killed at any
 //! instant (`kill -9`); only a power cut can lose the last commits.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::Duration;
@@ -33,6 +36,9 @@ use crate::client::Client;
 use crate::secret::Digest;
 use crate::signed::TokenKey;
 
+/// Clients kept in memory at most: enough for every client of a large deployment, small enough
+/// (a few KB each) to bound memory whatever ids are asked for.
+const CACHED_CLIENTS: usize = 4_096;
 /// Read connections per available CPU: more threads than CPUs rarely read at once.
 const READERS_PER_CPU: usize = 2;
 const MAX_BATCH: usize = 512;
@@ -134,9 +140,50 @@ impl ReadPool {
     }
 }
 
+/// Clients by id as last read. A write that changes a client empties it after its commit and
+/// before its reply; a reader fills it only when no such write has ended since the reader
+/// looked (the generation, checked under the same lock), so a stale record read before a commit
+/// is never kept after it, and an acknowledged change is seen by every later read.
+/// Absent ids are not kept: a stream of unknown ids cannot fill memory.
+#[derive(Default)]
+struct ClientCache {
+    entries: Mutex<HashMap<String, ClientRecord>>,
+    generation: AtomicU64,
+}
+
+impl ClientCache {
+    fn entries(&self) -> MutexGuard<'_, HashMap<String, ClientRecord>> {
+        // Entries are inserted or cleared whole: a panic leaves none half-written.
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn get(&self, client_id: &str) -> Option<ClientRecord> {
+        self.entries().get(client_id).cloned()
+    }
+
+    /// The generation a reader notes before it reads the database.
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    fn fill(&self, client_id: String, record: &ClientRecord, read_in: u64) {
+        let mut entries = self.entries();
+        if self.generation.load(Ordering::Acquire) == read_in && entries.len() < CACHED_CLIENTS {
+            entries.insert(client_id, record.clone());
+        }
+    }
+
+    fn invalidate(&self) {
+        let mut entries = self.entries();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.clear();
+    }
+}
+
 pub struct SqliteStore {
     writer: Sender<WriteJob>,
     readers: Option<Arc<ReadPool>>,
+    clients: Arc<ClientCache>,
     token_key: TokenKey,
 }
 
@@ -209,11 +256,34 @@ impl SqliteStore {
         Ok(Self {
             writer,
             readers,
+            clients: Arc::default(),
             token_key,
         })
     }
 
     async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.write_then(f, None).await
+    }
+
+    /// A write that changes a client: the cache is emptied once it has committed, before the
+    /// reply.
+    async fn write_client<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.write_then(f, Some(Arc::clone(&self.clients))).await
+    }
+
+    async fn write_then<T, F>(
+        &self,
+        f: F,
+        invalidate: Option<Arc<ClientCache>>,
+    ) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
@@ -228,6 +298,9 @@ impl SqliteStore {
                 Err(e) => Err(backend(e)),
             };
             Box::new(move |committed: Result<(), StoreError>| {
+                if let Some(cache) = invalidate {
+                    cache.invalidate();
+                }
                 let _ = reply.send(committed.and(outcome));
             })
         });
@@ -477,17 +550,26 @@ impl Store for SqliteStore {
     }
 
     async fn client(&self, client_id: &str) -> Result<Option<ClientRecord>, StoreError> {
-        let client_id = client_id.to_owned();
-        self.read(move |conn| {
-            let row = conn
-                .prepare_cached(
-                    "SELECT row_id, secret_hash, record, token_epoch FROM clients WHERE client_id = ?1",
-                )
-                .and_then(|mut stmt| stmt.query_row([&client_id], client_row).optional())
-                .map_err(backend)?;
-            row.map(ClientRow::into_record).transpose()
-        })
-        .await
+        if let Some(cached) = self.clients.get(client_id) {
+            return Ok(Some(cached));
+        }
+        let generation = self.clients.generation();
+        let id = client_id.to_owned();
+        let found = self
+            .read(move |conn| {
+                let row = conn
+                    .prepare_cached(
+                        "SELECT row_id, secret_hash, record, token_epoch FROM clients WHERE client_id = ?1",
+                    )
+                    .and_then(|mut stmt| stmt.query_row([&id], client_row).optional())
+                    .map_err(backend)?;
+                row.map(ClientRow::into_record).transpose()
+            })
+            .await?;
+        if let Some(record) = &found {
+            self.clients.fill(client_id.to_owned(), record, generation);
+        }
+        Ok(found)
     }
 
     async fn clients(&self) -> Result<Vec<Client>, StoreError> {
@@ -511,7 +593,7 @@ impl Store for SqliteStore {
 
     async fn update_client(&self, client: &Client) -> Result<bool, StoreError> {
         let client = client.clone();
-        self.write(move |conn| {
+        self.write_client(move |conn| {
             let record = serde_json::to_string(&client).map_err(backend)?;
             let changed = conn
                 .prepare_cached("UPDATE clients SET record = ?1 WHERE row_id = ?2")
@@ -524,7 +606,7 @@ impl Store for SqliteStore {
 
     async fn delete_client(&self, client_id: &str) -> Result<bool, StoreError> {
         let client_id = client_id.to_owned();
-        self.write(move |conn| {
+        self.write_client(move |conn| {
             for table in ["tokens", "codes"] {
                 conn.execute(
                     &format!("DELETE FROM {table} WHERE client_row_id IN (SELECT row_id FROM clients WHERE client_id = ?1)"),
@@ -546,7 +628,7 @@ impl Store for SqliteStore {
         secret_hash: Digest,
         revoke_tokens: bool,
     ) -> Result<bool, StoreError> {
-        self.write(move |conn| {
+        self.write_client(move |conn| {
             let changed = conn
                 .execute(
                     "UPDATE clients SET secret_hash = ?1 WHERE row_id = ?2",
@@ -881,6 +963,94 @@ mod tests {
         assert_eq!(first.as_bytes(), again.as_bytes());
         let elsewhere = SqliteStore::open("sqlite::memory:").unwrap();
         assert_ne!(first.as_bytes(), elsewhere.token_key().as_bytes());
+    }
+
+    fn client(id: &str) -> Client {
+        serde_json::from_value(serde_json::json!({
+            "client_id": id,
+            "kind": "admin_api",
+            "grants": ["client_credentials"],
+            "resource_ids": [],
+            "access_token_validity": 3600,
+            "refresh_token_validity": 0,
+            "created_at": 0,
+            "updated_at": 0,
+        }))
+        .unwrap()
+    }
+
+    fn record(id: &str) -> ClientRecord {
+        ClientRecord {
+            client: client(id),
+            secret_hash: Digest::of("secret"),
+            token_epoch: 0,
+        }
+    }
+
+    /// Whatever the cache held, an acknowledged edit, New Secret or deletion is what the next
+    /// read sees.
+    #[tokio::test]
+    async fn a_client_read_after_a_change_sees_the_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("cache.db").display());
+        let store = SqliteStore::open(&url).unwrap();
+        let stored = store
+            .insert_client(client("c"), Digest::of("one"))
+            .await
+            .unwrap();
+        let first = store.client("c").await.unwrap().unwrap();
+        assert!(store.clients.get("c").is_some(), "kept once read");
+
+        let edited = Client {
+            notes: Some("edited".to_owned()),
+            ..stored.clone()
+        };
+        assert!(store.update_client(&edited).await.unwrap());
+        let read = store.client("c").await.unwrap().unwrap();
+        assert_eq!(read.client.notes.as_deref(), Some("edited"));
+
+        assert!(
+            store
+                .replace_secret(stored.row_id, Digest::of("two"), true)
+                .await
+                .unwrap()
+        );
+        let read = store.client("c").await.unwrap().unwrap();
+        assert!(read.secret_hash.matches(&Digest::of("two")));
+        assert_eq!(read.token_epoch, first.token_epoch + 1);
+
+        assert!(store.delete_client("c").await.unwrap());
+        assert!(store.client("c").await.unwrap().is_none());
+        assert!(store.clients.get("c").is_none(), "absent ids are not kept");
+    }
+
+    /// A read that took the old record before a change committed must not keep it after the
+    /// change's reply: the generation it noted is gone.
+    #[test]
+    fn a_read_begun_before_a_change_is_not_kept_after_it() {
+        let cache = ClientCache::default();
+        let began = cache.generation();
+        cache.invalidate();
+        cache.fill("c".to_owned(), &record("c"), began);
+        assert!(cache.get("c").is_none());
+
+        let began = cache.generation();
+        cache.fill("c".to_owned(), &record("c"), began);
+        assert!(
+            cache.get("c").is_some(),
+            "a read begun after the change is kept"
+        );
+    }
+
+    #[test]
+    fn the_cache_keeps_a_bounded_number_of_clients() {
+        let cache = ClientCache::default();
+        let record = record("c");
+        for i in 0..CACHED_CLIENTS + 10 {
+            cache.fill(format!("c{i}"), &record, cache.generation());
+        }
+        assert_eq!(cache.entries().len(), CACHED_CLIENTS);
+        assert!(cache.get(&format!("c{CACHED_CLIENTS}")).is_none());
     }
 
     /// A revocation is kept until the token it names has expired anyway, then purged.
