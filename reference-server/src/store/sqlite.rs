@@ -5,7 +5,7 @@
 //! that one failing request does not undo the others; replies leave only after the commit.
 //! Reads run on the calling thread, on one of a few read-only connections that WAL lets run
 //! beside the writer: a point read on memory-mapped pages takes microseconds, less than handing
-//! it to another thread and back (two context switches each way, which were a third of a token
+//! it to another thread and back (a thread woken each way, which was a sixth of a token
 //! request's CPU). Reads that may be long (every client) go to tokio's blocking pool.
 //!
 //! Clients read by id are kept in memory ([`ClientCache`]): a client_credentials token reads
