@@ -267,9 +267,13 @@ impl Sweep {
                 number(fail)
             ),
             (Some(SearchEnd::Converged), _, _) => "the search converged".to_owned(),
-            (Some(SearchEnd::MaxSteps), _, _) => {
-                "the step budget ran out before the search converged".to_owned()
-            }
+            (Some(SearchEnd::MaxSteps), _, _) => match self.generator_limit() {
+                Some(limit) => format!(
+                    "the step budget ran out before the search converged; the generator could not drive {} rps, so this is a lower bound",
+                    number(limit)
+                ),
+                None => "the step budget ran out before the search converged".to_owned(),
+            },
             (Some(SearchEnd::GeneratorBound { rps }), _, _) => format!(
                 "generator-bound: the generator could not drive {} rps, so this is a lower bound",
                 number(rps)
@@ -278,6 +282,24 @@ impl Sweep {
             (None, _, _) => "the search did not finish".to_owned(),
         };
         format!("Saturation: {saturation}; {end}.")
+    }
+
+    /// The lowest rate whose step was invalid twice running (the generator could not drive it),
+    /// where no step failed at or below it: what bounds the search when the budget runs out.
+    fn generator_limit(&self) -> Option<f64> {
+        let limit = self
+            .steps
+            .windows(2)
+            .filter(|pair| {
+                pair.iter().all(StepReport::is_invalid)
+                    && pair[0].offered_rps == pair[1].offered_rps
+            })
+            .map(|pair| pair[0].offered_rps)
+            .min_by(f64::total_cmp)?;
+        match self.first_failing_rps() {
+            Some(fail) if fail <= limit => None,
+            _ => Some(limit),
+        }
     }
 
     fn first_failing_rps(&self) -> Option<f64> {
@@ -876,6 +898,60 @@ mod tests {
         let unmetered = fixed_sweep();
         assert!(!summary_markdown(&unmetered).contains("server CPU"));
         assert!(!html(&unmetered).unwrap().contains("server CPU"));
+    }
+
+    /// A budget that runs out among invalid steps says what bounded the figure.
+    #[test]
+    fn a_search_out_of_steps_names_the_rate_the_generator_could_not_drive() {
+        let steps = vec![
+            step(6400.0, 6400.0, 2.7, 0.0, "pass"),
+            step(12800.0, 12800.0, 6.7, 0.0, "pass"),
+            step(25600.0, 25600.0, 918.0, 0.0, "invalid"),
+            step(25600.0, 25600.0, 1474.0, 0.0, "invalid"),
+            step(18102.0, 18102.0, 937.0, 0.0, "invalid"),
+            step(18102.0, 18102.0, 7.4, 0.0, "pass"),
+            step(21527.0, 21527.0, 93.0, 0.0, "invalid"),
+            step(21527.0, 21527.0, 822.0, 0.0, "invalid"),
+            step(19740.0, 19740.0, 485.0, 0.0, "invalid"),
+        ];
+        let out_of_steps = |steps: Vec<StepReport>| {
+            let result = SearchResult {
+                saturation_rps: Some(18102.0),
+                first_failing_rps: None,
+                end: Some(SearchEnd::MaxSteps),
+                steps: steps.len(),
+            };
+            let fixed = fixed_sweep();
+            Sweep::new(
+                "client_credentials",
+                fixed.target,
+                fixed.started_at,
+                fixed.slo,
+                fixed.environment,
+                steps,
+                &result,
+            )
+            .outcome_sentence()
+        };
+        assert_eq!(
+            out_of_steps(steps.clone()),
+            "Saturation: 18102 rps at the SLO (9051 rps per vCPU over 2 vCPUs); the step budget ran out before the search converged; the generator could not drive 21527 rps, so this is a lower bound."
+        );
+
+        let mut with_failure = steps.clone();
+        with_failure.push(step(19000.0, 19000.0, 80.0, 0.0, "fail"));
+        assert!(
+            !out_of_steps(with_failure).contains("could not drive"),
+            "a real failure below the generator's limit bounds the search instead"
+        );
+        let once_each: Vec<StepReport> = steps
+            .into_iter()
+            .filter(|s| s.offered_rps != 25600.0 && s.offered_rps != 21527.0)
+            .collect();
+        assert!(
+            !out_of_steps(once_each).contains("could not drive"),
+            "a rate invalid once may have been a passing hiccup"
+        );
     }
 
     #[test]
