@@ -297,6 +297,9 @@ pub struct SearchResult {
     pub saturation_rps: Option<f64>,
     /// The lowest offered rate that failed.
     pub first_failing_rps: Option<f64>,
+    /// The lowest rate the generator could not drive (invalid twice), where it and not a
+    /// failure bounds the search: the saturation rate is then a lower bound, whatever ended it.
+    pub generator_limit_rps: Option<f64>,
     /// `None` while the search is still running.
     pub end: Option<SearchEnd>,
     /// Steps run, re-runs included.
@@ -378,14 +381,9 @@ impl Planner {
         if self.steps >= self.config.max_steps {
             return self.stop(SearchEnd::MaxSteps);
         }
-        // The generator's limit bounds the search only where no real failure lies below it.
-        let (upper, end_at_upper) = match (self.lowest_fail, self.generator_limit) {
-            (Some(fail), Some(limit)) if limit < fail => {
-                (Some(limit), SearchEnd::GeneratorBound { rps: limit })
-            }
-            (Some(fail), _) => (Some(fail), SearchEnd::Converged),
-            (None, Some(limit)) => (Some(limit), SearchEnd::GeneratorBound { rps: limit }),
-            (None, None) => (None, SearchEnd::Converged),
+        let (upper, end_at_upper) = match (self.bounding_generator_limit(), self.lowest_fail) {
+            (Some(limit), _) => (Some(limit), SearchEnd::GeneratorBound { rps: limit }),
+            (None, fail) => (fail, SearchEnd::Converged),
         };
         self.current = match (self.highest_pass, upper) {
             (Some(pass), None) => Some(whole_rps(pass * self.config.growth)),
@@ -411,6 +409,14 @@ impl Planner {
         };
     }
 
+    /// The generator's limit, where no real failure lies at or below it.
+    fn bounding_generator_limit(&self) -> Option<f64> {
+        match (self.generator_limit, self.lowest_fail) {
+            (Some(limit), Some(fail)) if fail <= limit => None,
+            (limit, _) => limit,
+        }
+    }
+
     fn stop(&mut self, end: SearchEnd) {
         self.current = None;
         self.end = Some(end);
@@ -421,6 +427,7 @@ impl Planner {
         SearchResult {
             saturation_rps: self.highest_pass,
             first_failing_rps: self.lowest_fail,
+            generator_limit_rps: self.bounding_generator_limit(),
             end: self.end,
             steps: self.steps,
         }
@@ -722,6 +729,11 @@ mod tests {
         assert_eq!(planner.next_rate(), Some(200.0), "re-run at the same rate");
         planner.record(&Verdict::Pass);
         assert_eq!(planner.next_rate(), Some(400.0), "a good re-run carries on");
+        assert_eq!(
+            planner.result().generator_limit_rps,
+            None,
+            "a rate invalid once may have been a passing hiccup"
+        );
         planner.record(&Verdict::Invalid("lag".to_owned()));
         planner.record(&Verdict::Invalid("lag".to_owned()));
         assert_eq!(
@@ -730,6 +742,7 @@ mod tests {
             "invalid twice: bisect below the rate the generator cannot drive"
         );
         assert_eq!(planner.result().end, None);
+        assert_eq!(planner.result().generator_limit_rps, Some(400.0));
     }
 
     /// A server faster than the generator: every rate above `limit` is invalid.
@@ -775,6 +788,25 @@ mod tests {
         let mut planner = Planner::new(PlannerConfig::default());
         run_generator_bound(&mut planner, 1500.0, 1000.0);
         assert_converged_around(planner.result(), 1000.0);
+        assert_eq!(
+            planner.result().generator_limit_rps,
+            None,
+            "a real failure below the generator's limit bounds the search instead"
+        );
+    }
+
+    /// A budget that runs out among invalid steps still says what bounded the figure.
+    #[test]
+    fn a_search_out_of_steps_keeps_the_rate_the_generator_could_not_drive() {
+        let mut planner = Planner::new(PlannerConfig {
+            max_steps: 10,
+            ..PlannerConfig::default()
+        });
+        run_generator_bound(&mut planner, 1000.0, f64::INFINITY);
+        let result = planner.result();
+        assert_eq!(result.end, Some(SearchEnd::MaxSteps));
+        assert_eq!(result.saturation_rps, Some(951.0));
+        assert_eq!(result.generator_limit_rps, Some(1131.0));
     }
 
     #[test]
