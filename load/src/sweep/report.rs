@@ -332,6 +332,28 @@ fn number(value: f64) -> String {
     }
 }
 
+/// Step `index`'s figures in the tables' column order, up to the verdict: the server's two only
+/// when the sweep metered it.
+fn step_figures(index: usize, step: &StepReport, server: bool) -> Vec<String> {
+    let mut figures = vec![
+        (index + 1).to_string(),
+        number(step.offered_rps),
+        format!("{:.1}", step.achieved_rps),
+        format!("{:.2}", step.p50_ms),
+        format!("{:.2}", step.p90_ms),
+        format!("{:.2}", step.p99_ms),
+        format!("{:.2}", step.max_ms),
+        format!("{:.3}", step.error_ratio * 100.0),
+        format!("{:.2}", step.generator_cpu_cores),
+    ];
+    if server {
+        figures.push(optional(step.server_cpu_cores, 2));
+        figures.push(optional(step.server_cpu_us_per_request, 0));
+    }
+    figures.push(format!("{:.2}", step.lag_p99_ms));
+    figures
+}
+
 /// A figure to `decimals` places, or a dash when it was not measured.
 fn optional(value: Option<f64>, decimals: usize) -> String {
     value.map_or("–".to_owned(), |v| format!("{v:.decimals$}"))
@@ -379,31 +401,10 @@ pub fn summary_markdown(sweep: &Sweep) -> String {
     }
     out.push_str("---:|---|---|\n");
     for (index, step) in sweep.steps.iter().enumerate() {
-        let _ = write!(
-            out,
-            "| {} | {} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {:.3} | {:.2} |",
-            index + 1,
-            number(step.offered_rps),
-            step.achieved_rps,
-            step.p50_ms,
-            step.p90_ms,
-            step.p99_ms,
-            step.max_ms,
-            step.error_ratio * 100.0,
-            step.generator_cpu_cores,
-        );
-        if server {
-            let _ = write!(
-                out,
-                " {} | {} |",
-                optional(step.server_cpu_cores, 2),
-                optional(step.server_cpu_us_per_request, 0)
-            );
-        }
         let _ = writeln!(
             out,
-            " {:.2} | {} | {} |",
-            step.lag_p99_ms,
+            "| {} | {} | {} |",
+            step_figures(index, step, server).join(" | "),
             step.verdict,
             markdown_cell(&step.reasons.join("; ")),
         );
@@ -720,32 +721,13 @@ pub fn html(sweep: &Sweep) -> io::Result<String> {
     out.push_str("<th>lag p99 ms</th><th>verdict</th></tr>\n");
     for (index, step) in sweep.steps.iter().enumerate() {
         let reasons = html_escape(&step.reasons.join("; "));
-        let _ = write!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td>\
-             <td>{:.2}</td><td>{:.3}</td><td>{:.2}</td>",
-            index + 1,
-            number(step.offered_rps),
-            step.achieved_rps,
-            step.p50_ms,
-            step.p90_ms,
-            step.p99_ms,
-            step.max_ms,
-            step.error_ratio * 100.0,
-            step.generator_cpu_cores,
-        );
-        if server {
-            let _ = write!(
-                out,
-                "<td>{}</td><td>{}</td>",
-                optional(step.server_cpu_cores, 2),
-                optional(step.server_cpu_us_per_request, 0)
-            );
+        out.push_str("<tr>");
+        for figure in step_figures(index, step, server) {
+            let _ = write!(out, "<td>{figure}</td>");
         }
         let _ = writeln!(
             out,
-            "<td>{:.2}</td><td class=\"{}\" title=\"{reasons}\">{} {reasons}</td></tr>",
-            step.lag_p99_ms,
+            "<td class=\"{}\" title=\"{reasons}\">{} {reasons}</td></tr>",
             html_escape(&step.verdict),
             html_escape(&step.verdict),
         );
