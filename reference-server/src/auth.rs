@@ -99,16 +99,22 @@ pub enum Source {
     Ignore,
 }
 
-/// Verifies the credentials and returns the client.
+/// Verifies the credentials and returns the client. `from` is the caller's address, for the
+/// brute-force guard, which counts failures per client id and address (TOKEN-AUTH-08).
 pub async fn authenticate(
     state: &AppState,
     credentials: &Credentials,
     source: Source,
+    from: Option<IpAddr>,
 ) -> Result<Client, OAuthError> {
     let now = state.clock.now_unix();
     let client_id = credentials.client_id.as_str();
     let throttled = !state.config.has_defect(crate::defects::Defect::NoThrottle);
-    if let Some(retry_after) = state.throttle.blocked(client_id, now).filter(|_| throttled) {
+    if let Some(retry_after) = state
+        .throttle
+        .blocked(client_id, from, now)
+        .filter(|_| throttled)
+    {
         return Err(OAuthError::throttled(retry_after));
     }
     let presented = credentials.secret.digest();
@@ -143,7 +149,7 @@ pub async fn authenticate(
     };
     let fail = |reason: &'static str, description: &'static str| {
         tracing::info!(reason, "client authentication refused");
-        state.throttle.record_failure(client_id, now);
+        state.throttle.record_failure(client_id, from, now);
         OAuthError::invalid_client(description)
     };
     let client = match record {

@@ -193,7 +193,18 @@ impl FromRequestParts<AppState> for AdminCaller {
                 method: crate::auth::AuthMethod::Basic,
             };
             // The admin API has its own authorization: the whitelist is for OAuth calls (AMB-08).
-            let client = authenticate(state, &credentials, Source::Ignore).await?;
+            // The caller's address still keys the brute-force guard (TOKEN-AUTH-08).
+            let from = parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .and_then(|info| {
+                    crate::netaddr::client_addr(
+                        info.0,
+                        &parts.headers,
+                        &state.config.trusted_proxies,
+                    )
+                });
+            let client = authenticate(state, &credentials, Source::Ignore, from).await?;
             let access = client.admin_access(&state.catalogue);
             (client, access)
         };

@@ -438,6 +438,7 @@ fn forbidden() -> Response {
 
 pub async fn login(
     State(state): State<AppState>,
+    peer: axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
     OAuthForm(form): OAuthForm,
 ) -> Response {
@@ -469,8 +470,10 @@ pub async fn login(
     let (Some(username), Some(password)) = (form.get("username"), form.get("password")) else {
         return pages::page(StatusCode::OK, pages::login(return_to, &view.csrf, true));
     };
+    // Per user name and address, like client secrets: a stranger cannot lock a user out.
     let throttle_key = format!("user:{username}");
-    if state.throttle.blocked(&throttle_key, now).is_some() {
+    let from = crate::netaddr::client_addr(peer.0, &headers, &state.config.trusted_proxies);
+    if state.throttle.blocked(&throttle_key, from, now).is_some() {
         return pages::page(StatusCode::OK, pages::login(return_to, &view.csrf, true));
     }
     let verified = state
@@ -482,7 +485,7 @@ pub async fn login(
         )
         .await;
     let Some(username) = verified else {
-        state.throttle.record_failure(&throttle_key, now);
+        state.throttle.record_failure(&throttle_key, from, now);
         tracing::info!("end-user login refused");
         return pages::page(StatusCode::OK, pages::login(return_to, &view.csrf, true));
     };

@@ -95,7 +95,7 @@ impl FromRequest<AppState> for AuthenticatedClient {
         } else {
             Source::Address(addr)
         };
-        let client = match authenticate(state, &credentials, source).await {
+        let client = match authenticate(state, &credentials, source, addr).await {
             Err(_)
                 if !at_token_endpoint
                     && state

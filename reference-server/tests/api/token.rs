@@ -562,6 +562,46 @@ async fn token_auth_08_ten_failures_in_60_s_throttle_even_the_right_secret() {
     assert_eq!(status, StatusCode::OK, "once the window has passed: {body}");
 }
 
+/// Nobody can lock a client out by knowing its id: the guard counts per id and address.
+#[tokio::test]
+async fn token_auth_08_a_guessing_address_does_not_lock_the_client_out_elsewhere() {
+    let app = spawn().await;
+    let (id, secret) = cc_client(&app).await;
+    let guesser = crate::helpers::http_client(Some("127.0.0.9".parse().unwrap()));
+    let from_guesser = |secret: String| {
+        guesser
+            .post(app.url("/oauth/token"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("authorization", basic(&id, &secret))
+            .body(CC)
+            .send()
+    };
+
+    for attempt in 1..=12 {
+        let response = from_guesser("wrong-secret".to_owned()).await.unwrap();
+        let expected = if attempt <= 10 {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::TOO_MANY_REQUESTS
+        };
+        assert_eq!(response.status(), expected, "guess {attempt}");
+    }
+    let guesser_with_the_secret = from_guesser(secret.clone()).await.unwrap();
+    let owner = post_token(&app, CC, Some(&basic(&id, &secret))).await;
+
+    assert_eq!(
+        guesser_with_the_secret.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the guessing address stays throttled, even with the right secret"
+    );
+    let (status, body) = json_of(owner).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the owner's address is unaffected: {body}"
+    );
+}
+
 // ---- TOKEN-RESP -----------------------------------------------------------------------------
 
 #[tokio::test]
