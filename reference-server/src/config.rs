@@ -33,7 +33,7 @@ impl Profile {
 )]
 pub struct Config {
     /// Address to listen on. Only loopback addresses are accepted: this sandbox has no TLS (SEC-BCP-09).
-    #[arg(long, env = "REFERENCE_SERVER_ADDR", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "REFERENCE_SERVER_ADDR", default_value = "127.0.0.1:8080", value_parser = listen_address)]
     pub addr: SocketAddr,
 
     /// Storage: `sqlite://PATH` (created if missing) or `sqlite::memory:`.
@@ -100,6 +100,21 @@ impl Config {
     }
 }
 
+/// `IP:PORT`; a host name is refused with what to write instead, since a name could resolve
+/// to an address other than the loopback one the sandbox may bind.
+fn listen_address(text: &str) -> Result<SocketAddr, String> {
+    text.parse().map_err(|_| {
+        let port = text
+            .rsplit_once(':')
+            .map(|(_, port)| port)
+            .filter(|port| port.parse::<u16>().is_ok())
+            .unwrap_or("8080");
+        format!(
+            "`{text}` is not an IP address and port; write a loopback IP, such as 127.0.0.1:{port} or [::1]:{port} (host names are not resolved)"
+        )
+    })
+}
+
 /// An address (`127.0.0.1`, `::1`) or a CIDR block (`127.0.0.0/8`).
 pub fn parse_ip_net(text: &str) -> Result<IpNet, String> {
     let text = text.trim();
@@ -109,4 +124,19 @@ pub fn parse_ip_net(text: &str) -> Result<IpNet, String> {
     text.parse::<IpNet>()
         .map(|net| net.trunc())
         .map_err(|_| format!("not an IP address or CIDR block: {text}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_host_name_for_the_listen_address_says_what_to_write_instead() {
+        let message = listen_address("localhost:8091").unwrap_err();
+        assert!(message.contains("127.0.0.1:8091"), "{message}");
+        assert_eq!(
+            listen_address("127.0.0.1:8091"),
+            Ok(SocketAddr::from(([127, 0, 0, 1], 8091)))
+        );
+    }
 }
