@@ -19,6 +19,7 @@ use tokio::time::Instant;
 
 use crate::cli::SweepArgs;
 use crate::environment::Environment;
+use crate::goose_report::{Origin, annotate};
 use crate::run::{report_folder, write_facts};
 use crate::scenarios::Persona;
 use crate::sweep::{
@@ -37,7 +38,8 @@ const SCHEDULE_DELAY: Duration = Duration::from_millis(50);
 pub struct SweepOutcome {
     pub report_dir: PathBuf,
     pub headline: String,
-    pub found_saturation: bool,
+    /// Some step passed: the sweep measured the server at some rate (exit status 0).
+    pub a_step_passed: bool,
     pub sweep: Sweep,
     pub teardown_problems: Vec<String>,
 }
@@ -60,7 +62,7 @@ pub async fn sweep(args: SweepArgs) -> Result<SweepOutcome, String> {
     let sweep = result?;
     Ok(SweepOutcome {
         headline: headline(&sweep),
-        found_saturation: sweep.saturation_rps.is_some(),
+        a_step_passed: sweep.saturation_rps.is_some(),
         report_dir: dir,
         sweep,
         teardown_problems,
@@ -238,6 +240,18 @@ async fn measured_step(
     let (measurement, interrupted) =
         run_step(environment, args, &step_dir, rate, duration, users).await?;
     let verdict = judge(&measurement, slo, limits);
+    let goose_page = step_dir.join("report.html");
+    if let Err(e) = annotate(
+        &goose_page,
+        Origin::SweepStep {
+            sweep_page: "../sweep.html",
+        },
+    ) {
+        eprintln!(
+            "load: {}: adding the note on its graphs: {e}",
+            goose_page.display()
+        );
+    }
     let report = StepReport::new(
         &measurement,
         &verdict,
@@ -510,23 +524,90 @@ fn paced(persona: Persona, step: &Arc<Step>) -> Result<Scenario, String> {
         .map_err(|e| e.to_string())
 }
 
+/// The line `load sweep` ends with: the sentence its reports lead with, and p99 at half the
+/// highest passing rate.
 fn headline(sweep: &Sweep) -> String {
-    let slo_ms = sweep.slo.p99.as_secs_f64() * 1000.0;
-    match (sweep.saturation_rps, sweep.saturation_per_vcpu) {
-        (Some(rps), per_vcpu) => format!(
-            "load: {} against {}: saturation {rps:.0} rps at p99 < {slo_ms} ms ({} rps per vCPU over {} vCPUs), p99 at half saturation {}; search end: {:?}",
-            sweep.scenario,
-            sweep.target.name,
-            per_vcpu.map_or("?".to_owned(), |v| format!("{v:.0}")),
-            sweep.environment.available_cpus,
-            sweep
-                .p99_at_half_saturation_ms
-                .map_or("not measured".to_owned(), |p| format!("{p:.2} ms")),
-            sweep.search_end,
-        ),
-        (None, _) => format!(
-            "load: {} against {}: no step passed p99 < {slo_ms} ms; search end: {:?}",
-            sweep.scenario, sweep.target.name, sweep.search_end
-        ),
+    let mut line = format!(
+        "load: {} against {}, SLO p99 < {} ms. {}",
+        sweep.scenario,
+        sweep.target.name,
+        sweep.slo.p99.as_secs_f64() * 1000.0,
+        sweep.outcome_sentence()
+    );
+    if let Some(half) = sweep.half_rate_sentence() {
+        line.push(' ');
+        line.push_str(&half);
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::sweep::{Environment as Recorded, SearchEnd, SearchResult};
+
+    fn passing_step(rate: f64) -> StepReport {
+        StepReport {
+            offered_rps: rate,
+            achieved_rps: rate,
+            p50_ms: 1.0,
+            p90_ms: 2.0,
+            p99_ms: 3.0,
+            max_ms: 9.0,
+            error_ratio: 0.0,
+            planned: (rate * 10.0) as u64,
+            sent: (rate * 10.0) as u64,
+            generator_cpu_cores: 0.2,
+            server_cpu_cores: None,
+            server_cpu_us_per_request: None,
+            lag_p99_ms: 0.05,
+            verdict: "pass".to_owned(),
+            reasons: Vec::new(),
+            goose_report: None,
+        }
+    }
+
+    /// The sweep: three steps, all passed, the budget spent.
+    #[test]
+    fn the_headline_of_an_all_pass_sweep_names_no_saturation_and_no_rust_value() {
+        let sweep = Sweep::new(
+            "healthz",
+            Target {
+                name: "reference-server".to_owned(),
+                issuer: "http://127.0.0.1:8080".to_owned(),
+            },
+            datetime!(2026-11-23 20:11:13 UTC),
+            Slo::default(),
+            Recorded {
+                available_cpus: 2,
+                secret_hashing: "none".to_owned(),
+                token_format: "none".to_owned(),
+                storage: "none".to_owned(),
+                connection: Connection::KeepAlive,
+                generator_note: "same machine".to_owned(),
+                server_cpu: None,
+            },
+            vec![
+                passing_step(200.0),
+                passing_step(400.0),
+                passing_step(800.0),
+            ],
+            &SearchResult {
+                saturation_rps: Some(800.0),
+                first_failing_rps: None,
+                generator_limit_rps: None,
+                end: Some(SearchEnd::MaxSteps),
+                steps: 3,
+            },
+        );
+
+        let line = headline(&sweep);
+
+        assert_eq!(
+            line,
+            "load: healthz against reference-server, SLO p99 < 50 ms. Saturation: not reached (step budget spent); highest rate that passed: 800 rps (400 rps per vCPU over 2 vCPUs). p99 at half the highest rate that passed: 3.00 ms."
+        );
     }
 }

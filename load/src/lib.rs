@@ -8,11 +8,13 @@
 //! - [`run`]: `load run`, one goose attack with goose's own options;
 //! - [`capacity`]: `load sweep`, goose attacks paced by intended send time, judged and
 //!   reported by [`sweep`];
+//! - [`goose_report`]: the note `load` puts at the top of goose's own `report.html`;
 //! - [`cli`]: the command line.
 
 pub mod capacity;
 pub mod cli;
 pub mod environment;
+pub mod goose_report;
 pub mod http;
 pub mod run;
 pub mod scenarios;

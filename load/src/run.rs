@@ -8,6 +8,7 @@ use goose::prelude::*;
 
 use crate::cli::{RunArgs, TargetArgs};
 use crate::environment::{Environment, Facts};
+use crate::goose_report::{Origin, annotate};
 use crate::scenarios::ScenarioName;
 
 /// What a run did; `failures` decides the exit status.
@@ -87,6 +88,7 @@ async fn attack(
     // Nothing listens unless asked: the telnet controller has no authentication.
     configuration.no_telnet = true;
     write_facts(dir, &environment.facts)?;
+    let reports = configuration.report_file.clone();
     let mut attack =
         GooseAttack::initialize_with_config(configuration).map_err(|e| e.to_string())?;
     for persona in target.scenario.personas(fixture) {
@@ -98,6 +100,14 @@ async fn attack(
         Err(GooseError::ThresholdsFailed { metrics, .. }) => (*metrics.0, true),
         Err(e) => return Err(format!("goose: {e}")),
     };
+    for report in &reports {
+        // A report goose did not write (a bare `--report-file` names none) has nothing to note.
+        if let Err(e) = annotate(Path::new(report), Origin::Run)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            eprintln!("load: {report}: adding the note on its graphs: {e}");
+        }
+    }
     let (requests, failures, names) = tally(&metrics);
     Ok(RunOutcome {
         report_dir: dir.to_owned(),

@@ -67,6 +67,17 @@ async fn every_scenario_runs_a_second_without_failures_and_reports_its_transacti
             assert!(json.contains(name), "{scenario}: report.json lacks {name}");
             assert!(html.contains(name), "{scenario}: report.html lacks {name}");
         }
+        for name in &outcome.names {
+            assert!(
+                load::scenarios::meaning(name).is_some(),
+                "{scenario}: goose recorded {name}, which scenarios::REQUESTS and TRANSACTIONS do not list"
+            );
+        }
+        assert!(
+            html.contains(load::goose_report::NOTE_ID)
+                && html.contains("Offline, the graphs on this page stay blank"),
+            "{scenario}: goose's report.html says nothing about its graphs' script"
+        );
         assert!(outcome.report_dir.join("facts.json").exists());
     }
 }
@@ -156,7 +167,11 @@ async fn a_tiny_sweep_against_healthz_writes_its_reports() {
     for step in steps {
         assert!(step["sent"].as_u64().unwrap() > 0, "{step}");
         let goose_html = step["goose_report"].as_str().unwrap();
-        assert!(dir.join(goose_html).exists(), "{goose_html}");
+        let page = read(&dir.join(goose_html));
+        assert!(
+            page.contains("<a href=\"../sweep.html\">sweep.html</a>"),
+            "{goose_html}: the step's goose report links the sweep's page"
+        );
         let goose_json = dir.join(goose_html.replace(".html", ".json"));
         assert!(read(&goose_json).contains(load::scenarios::healthz::HEALTHZ));
     }

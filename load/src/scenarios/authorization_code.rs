@@ -20,12 +20,15 @@ use crate::http::{
     token_response,
 };
 
-pub const FLOW: &str = "authorization_code: authorize, login, consent, exchange";
-pub const AUTHORIZE: &str = "GET /authorize authorization_code";
-pub const REDIRECT: &str = "GET same-origin redirect authorization_code";
-pub const LOGIN: &str = "POST login form authorization_code";
-pub const CONSENT: &str = "POST consent form authorization_code";
-pub const EXCHANGE: &str = "POST /token authorization_code basic";
+/// The transaction: authorize, log in if asked, consent, exchange the code.
+pub const FLOW: &str = "code flow";
+pub const AUTHORIZE: &str = "GET /authorize";
+/// A redirect the flow follows because it stays on the server's origin.
+pub const REDIRECT: &str = "GET same-origin redirect";
+pub const LOGIN: &str = "POST login form";
+pub const CONSENT: &str = "POST consent form";
+/// The code exchange, authenticated with `client_secret_basic`.
+pub const EXCHANGE: &str = "POST /token code";
 
 /// Same-origin steps before the flow counts as stuck.
 const MAX_STEPS: usize = 12;

@@ -9,7 +9,10 @@ use super::{Operation, Persona, custom, pick_cc, setup_operation, stored_token, 
 use crate::environment::Fixture;
 use crate::http::{ClientAuth, json_200, post_form};
 
-pub const CHECK_TOKEN: &str = "POST /check_token client_credentials token";
+/// `check_token` of the user's client_credentials token by its client (Basic).
+pub const CHECK_TOKEN: &str = "POST /check_token";
+/// The transaction around it.
+pub const CHECK: &str = "check_token";
 
 pub fn persona(fixture: &Arc<Fixture>) -> Persona {
     Persona {
@@ -17,7 +20,7 @@ pub fn persona(fixture: &Arc<Fixture>) -> Persona {
         weight: 1,
         setup: setup_operation(with_fixture!(fixture, super::introspection::setup)),
         operations: vec![Operation {
-            name: CHECK_TOKEN,
+            name: CHECK,
             weight: 1,
             function: with_fixture!(fixture, check_token),
         }],

@@ -9,8 +9,13 @@ use super::{Operation, Persona, client_only, custom, pick_cc, setup_operation, w
 use crate::environment::Fixture;
 use crate::http::{ClientAuth, json_200, non_empty_string, post_form, token_response};
 
-pub const BASIC: &str = "POST /token client_credentials basic";
-pub const BODY: &str = "POST /token client_credentials body";
+/// The request of a grant authenticated with `client_secret_basic`.
+pub const BASIC: &str = "POST /token cc basic";
+/// The same with `client_secret_post`: the secret in the form body.
+pub const BODY: &str = "POST /token cc body";
+/// The transactions around them.
+pub const BASIC_GRANT: &str = "token cc basic";
+pub const BODY_GRANT: &str = "token cc body";
 
 pub fn persona(fixture: &Arc<Fixture>) -> Persona {
     Persona {
@@ -19,12 +24,12 @@ pub fn persona(fixture: &Arc<Fixture>) -> Persona {
         setup: setup_operation(with_fixture!(fixture, client_only)),
         operations: vec![
             Operation {
-                name: BASIC,
+                name: BASIC_GRANT,
                 weight: 1,
                 function: with_fixture!(fixture, basic),
             },
             Operation {
-                name: BODY,
+                name: BODY_GRANT,
                 weight: 1,
                 function: with_fixture!(fixture, body),
             },

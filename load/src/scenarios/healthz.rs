@@ -9,6 +9,8 @@ use crate::environment::Fixture;
 use crate::http::{body_of_200, failure, get};
 
 pub const HEALTHZ: &str = "GET /healthz";
+/// The transaction around it.
+pub const PROBE: &str = "healthz";
 
 pub fn persona(fixture: &Arc<Fixture>) -> Persona {
     Persona {
@@ -16,7 +18,7 @@ pub fn persona(fixture: &Arc<Fixture>) -> Persona {
         weight: 1,
         setup: setup_operation(with_fixture!(fixture, client_only)),
         operations: vec![Operation {
-            name: HEALTHZ,
+            name: PROBE,
             weight: 1,
             function: with_fixture!(fixture, healthz),
         }],

@@ -12,7 +12,10 @@ use super::{
 use crate::environment::Fixture;
 use crate::http::{ClientAuth, json_200, post_form};
 
-pub const INTROSPECT: &str = "POST /introspect client_credentials token";
+/// Introspection of the user's client_credentials token by its client (Basic).
+pub const INTROSPECT: &str = "POST /introspect";
+/// The transaction around it.
+pub const INTROSPECTION: &str = "introspect";
 
 pub fn persona(fixture: &Arc<Fixture>) -> Persona {
     Persona {
@@ -20,7 +23,7 @@ pub fn persona(fixture: &Arc<Fixture>) -> Persona {
         weight: 1,
         setup: setup_operation(with_fixture!(fixture, setup)),
         operations: vec![Operation {
-            name: INTROSPECT,
+            name: INTROSPECTION,
             weight: 1,
             function: with_fixture!(fixture, introspect),
         }],

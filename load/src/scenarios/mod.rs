@@ -2,6 +2,10 @@
 //! needs) and weighted operations; each operation is one goose transaction whose requests
 //! are named by endpoint and grant, so goose's report reads like the server's API.
 //!
+//! Goose's console tables cut a name to 24 characters (a transaction's after its `  N: `
+//! index), so the names are short enough to stay whole, and [`REQUESTS`] and [`TRANSACTIONS`]
+//! say in full what each counts.
+//!
 //! `load run` registers the operations as they are; `load sweep` wraps each in a pacer
 //! (see [`crate::capacity`]).
 
@@ -174,9 +178,11 @@ impl Persona {
         Ok(scenario)
     }
 
-    /// Every metric name this persona's requests and transactions may carry.
+    /// Its transactions' names in goose's order: the setup, then the operations.
     pub fn transaction_names(&self) -> Vec<&'static str> {
-        self.operations.iter().map(|o| o.name).collect()
+        std::iter::once(self.setup.name)
+            .chain(self.operations.iter().map(|o| o.name))
+            .collect()
     }
 }
 
@@ -210,9 +216,12 @@ pub async fn client_only(user: &mut GooseUser, fixture: &Fixture) -> Transaction
     Ok(())
 }
 
+/// The name of every persona's setup transaction.
+pub const SETUP: &str = "setup";
+
 pub(crate) fn setup_operation(function: TransactionFunction) -> Operation {
     Operation {
-        name: "setup",
+        name: SETUP,
         weight: 1,
         function,
     }
@@ -240,7 +249,121 @@ pub fn custom(message: impl Into<String>) -> Box<TransactionError> {
 }
 
 /// Name of the token request a setup makes (introspection, check_token, resource).
-pub const SETUP_TOKEN: &str = "POST /token client_credentials basic (setup)";
+pub const SETUP_TOKEN: &str = "POST /token cc (setup)";
+
+/// A metric goose reports, and what it counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Metric {
+    /// The name goose shows; a request's starts with its method, as goose's key does.
+    pub name: &'static str,
+    /// What it counts, in full.
+    pub meaning: &'static str,
+}
+
+/// Every request name the scenarios give goose.
+pub const REQUESTS: &[Metric] = &[
+    Metric {
+        name: client_credentials::BASIC,
+        meaning: "token request, grant client_credentials, client_secret_basic",
+    },
+    Metric {
+        name: client_credentials::BODY,
+        meaning: "token request, grant client_credentials, client_secret_post (secret in the body)",
+    },
+    Metric {
+        name: SETUP_TOKEN,
+        meaning: "a user's setup: one client_credentials token (client_secret_basic) to use later",
+    },
+    Metric {
+        name: authorization_code::AUTHORIZE,
+        meaning: "authorization request, response_type code with PKCE (S256)",
+    },
+    Metric {
+        name: authorization_code::REDIRECT,
+        meaning: "a redirect of the authorization flow that stays on the server's origin",
+    },
+    Metric {
+        name: authorization_code::LOGIN,
+        meaning: "the login form of the authorization flow (once per user)",
+    },
+    Metric {
+        name: authorization_code::CONSENT,
+        meaning: "the consent form of the authorization flow",
+    },
+    Metric {
+        name: authorization_code::EXCHANGE,
+        meaning: "token request, grant authorization_code with the PKCE verifier, client_secret_basic",
+    },
+    Metric {
+        name: refresh::REFRESH,
+        meaning: "token request, grant refresh_token, client_secret_basic",
+    },
+    Metric {
+        name: introspection::INTROSPECT,
+        meaning: "RFC 7662 introspection of a client_credentials token by its client",
+    },
+    Metric {
+        name: check_token::CHECK_TOKEN,
+        meaning: "Spring's check_token of a client_credentials token by its client",
+    },
+    Metric {
+        name: resource::RESOURCE,
+        meaning: "GET /resources/wallet/reports with a bearer token (RFC 6750)",
+    },
+    Metric {
+        name: healthz::HEALTHZ,
+        meaning: "GET /healthz: no authentication, no storage",
+    },
+];
+
+/// Every transaction name the personas register.
+pub const TRANSACTIONS: &[Metric] = &[
+    Metric {
+        name: SETUP,
+        meaning: "a user's start: its HTTP client, and the token or grant its persona needs",
+    },
+    Metric {
+        name: client_credentials::BASIC_GRANT,
+        meaning: "one client_credentials grant with client_secret_basic",
+    },
+    Metric {
+        name: client_credentials::BODY_GRANT,
+        meaning: "one client_credentials grant with client_secret_post",
+    },
+    Metric {
+        name: authorization_code::FLOW,
+        meaning: "one authorization code flow: authorize, log in if asked, consent, exchange",
+    },
+    Metric {
+        name: refresh::REFRESH_GRANT,
+        meaning: "one refresh_token grant, following rotation",
+    },
+    Metric {
+        name: introspection::INTROSPECTION,
+        meaning: "one introspection of the user's token",
+    },
+    Metric {
+        name: check_token::CHECK,
+        meaning: "one check_token of the user's token",
+    },
+    Metric {
+        name: resource::CALL,
+        meaning: "one bearer call to the demo resource",
+    },
+    Metric {
+        name: healthz::PROBE,
+        meaning: "one GET /healthz",
+    },
+];
+
+/// What a metric name counts, for a request or a transaction of ours.
+pub fn meaning(name: &str) -> Option<&'static str> {
+    REQUESTS
+        .iter()
+        .chain(TRANSACTIONS)
+        .find(|metric| metric.name == name)
+        .map(|metric| metric.meaning)
+}
 
 /// The setup of users who use one token: a client_credentials token for `client`, kept in
 /// the user's session for `stored_token`.
@@ -268,4 +391,117 @@ pub fn stored_token(user: &GooseUser) -> Result<String, Box<TransactionError>> {
     user.get_session_data::<UserState>()
         .and_then(|s| s.access_token.clone())
         .ok_or_else(|| custom("the setup obtained no access token"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::environment::ResourceClient;
+
+    /// The width of goose's name column.
+    const GOOSE_COLUMN: usize = 24;
+
+    /// What goose's console tables print of a name (`util::truncate_string`): one longer than
+    /// `width` characters keeps `width - 2` of them and gains `..`.
+    fn as_goose_shows(name: &str, width: usize) -> String {
+        if name.chars().count() > width {
+            let kept: String = name.chars().take(width - 2).collect();
+            format!("{kept}..")
+        } else {
+            name.to_owned()
+        }
+    }
+
+    /// A fixture with a resource client, so `mixed` has every persona.
+    fn fixture() -> Arc<Fixture> {
+        let credentials = ClientCredentials {
+            id: "wallet".into(),
+            secret: conformance::target::Secret::new("s"),
+        };
+        Arc::new(Fixture {
+            target_name: "test".into(),
+            origin: "http://127.0.0.1:1".into(),
+            endpoints: conformance::discovery::Endpoints::default(),
+            cc_clients: Vec::new(),
+            cc_scope: None,
+            code_clients: Vec::new(),
+            resource_clients: vec![ResourceClient {
+                credentials,
+                url: "http://127.0.0.1:1/resources/wallet/reports".into(),
+            }],
+            login: None,
+            healthz: "http://127.0.0.1:1/healthz".into(),
+            new_connection: false,
+            request_timeout: Duration::from_secs(1),
+        })
+    }
+
+    /// Goose keys a request by its method and name (`POST /token cc basic`), and its tables
+    /// show 24 characters of the key: each must be whole there, and so tell the others apart.
+    #[test]
+    fn goose_tables_show_every_request_name_whole_and_distinct() {
+        let mut prefixes = HashSet::new();
+        for metric in REQUESTS {
+            let name = metric.name;
+            assert!(
+                name.starts_with("GET ") || name.starts_with("POST "),
+                "{name}: goose puts the method first, so the name does too"
+            );
+            assert_eq!(
+                as_goose_shows(name, GOOSE_COLUMN),
+                name,
+                "{name}: cut by goose's table"
+            );
+            let prefix: String = name.chars().take(GOOSE_COLUMN).collect();
+            assert!(
+                prefixes.insert(prefix),
+                "{name}: its first 24 characters repeat"
+            );
+        }
+    }
+
+    /// A transaction's row reads `  N: name` in the same column, under its scenario's name:
+    /// whole, distinct within its persona, and listed in [`TRANSACTIONS`].
+    #[test]
+    fn goose_tables_show_every_transaction_name_whole_and_distinct() {
+        let fixture = fixture();
+        for scenario in ScenarioName::ALL {
+            for persona in scenario.personas(&fixture) {
+                let names = persona.transaction_names();
+                let distinct: HashSet<_> = names.iter().collect();
+                assert_eq!(distinct.len(), names.len(), "{scenario}: {names:?}");
+                for (index, name) in names.iter().enumerate() {
+                    let row = format!("  {}: {name}", index + 1);
+                    assert_eq!(
+                        as_goose_shows(&row, GOOSE_COLUMN),
+                        row,
+                        "{scenario}: cut by goose's table"
+                    );
+                    assert!(meaning(name).is_some(), "{scenario}: {name} is not listed");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_listed_name_has_one_meaning() {
+        let names: Vec<_> = REQUESTS
+            .iter()
+            .chain(TRANSACTIONS)
+            .map(|m| m.name)
+            .collect();
+        let distinct: HashSet<_> = names.iter().collect();
+        assert_eq!(distinct.len(), names.len(), "{names:?}");
+    }
+
+    #[test]
+    fn goose_cuts_a_long_name_as_its_table_does() {
+        assert_eq!(
+            as_goose_shows("POST /token client_credentials basic", GOOSE_COLUMN),
+            "POST /token client_cre.."
+        );
+    }
 }

@@ -11,7 +11,10 @@ use super::{
 use crate::environment::Fixture;
 use crate::http::{ClientAuth, json_200, post_form, token_response};
 
-pub const REFRESH: &str = "POST /token refresh_token basic";
+/// A refresh_token grant, authenticated with `client_secret_basic`.
+pub const REFRESH: &str = "POST /token refresh";
+/// The transaction around it.
+pub const REFRESH_GRANT: &str = "token refresh";
 
 pub fn persona(fixture: &Arc<Fixture>) -> Persona {
     Persona {
@@ -19,7 +22,7 @@ pub fn persona(fixture: &Arc<Fixture>) -> Persona {
         weight: 1,
         setup: setup_operation(with_fixture!(fixture, setup)),
         operations: vec![Operation {
-            name: REFRESH,
+            name: REFRESH_GRANT,
             weight: 1,
             function: with_fixture!(fixture, refresh),
         }],

@@ -11,7 +11,10 @@ use super::{
 use crate::environment::Fixture;
 use crate::http::{get, json_200};
 
-pub const RESOURCE: &str = "GET /resources/wallet/reports bearer";
+/// `GET /resources/wallet/reports` with the user's bearer token.
+pub const RESOURCE: &str = "GET /resources bearer";
+/// The transaction around it.
+pub const CALL: &str = "resource call";
 
 pub fn persona(fixture: &Arc<Fixture>) -> Persona {
     Persona {
@@ -19,7 +22,7 @@ pub fn persona(fixture: &Arc<Fixture>) -> Persona {
         weight: 1,
         setup: setup_operation(with_fixture!(fixture, setup)),
         operations: vec![Operation {
-            name: RESOURCE,
+            name: CALL,
             weight: 1,
             function: with_fixture!(fixture, call),
         }],

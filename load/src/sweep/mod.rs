@@ -15,7 +15,9 @@
 //! - **Search** ([`Planner`]): the rate doubles from 100 rps while steps pass, then bisects
 //!   between the last passing and the first failing rate until they are within 5 %. An invalid
 //!   step is re-run once; invalid twice ends the search as generator-bound. The saturation rate
-//!   is the highest passing rate, also reported per vCPU.
+//!   is the highest passing rate below a failing one, also reported per vCPU. Where no step
+//!   failed above it (the step budget spent, the search cut short) or the generator bounded the
+//!   search, the reports say saturation was not reached and give the highest passing rate.
 //! - **Reports** ([`write_reports`]): `sweep.json` (versioned), `summary.md` and a
 //!   self-contained `sweep.html` with SVG plots.
 

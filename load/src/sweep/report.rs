@@ -172,7 +172,8 @@ pub struct Sweep {
     pub steps: Vec<StepReport>,
     /// Why the search stopped.
     pub search_end: Option<SearchEnd>,
-    /// The highest offered rate that passed.
+    /// The highest offered rate that passed: the saturation rate when a step failed above it
+    /// and the generator did not bound the search, otherwise only a lower bound for it.
     pub saturation_rps: Option<f64>,
     /// The lowest rate the generator could not drive, where it bounded the search: the
     /// saturation rate is then a lower bound.
@@ -251,51 +252,114 @@ impl Sweep {
         )
     }
 
-    fn outcome_sentence(&self) -> String {
-        let cpus = self.environment.available_cpus;
-        let saturation = match (self.saturation_rps, self.saturation_per_vcpu) {
-            (Some(rps), Some(per_vcpu)) => format!(
-                "{} rps at the SLO ({} rps per vCPU over {cpus} vCPUs)",
-                number(rps),
-                number(per_vcpu)
+    /// The sentence every report leads with. A saturation rate is named only where the server
+    /// failed above the highest rate that passed; otherwise it was not reached, and the sentence
+    /// says why (the step budget, the generator's limit, a search cut short) and what passed.
+    pub fn outcome_sentence(&self) -> String {
+        let failed = self.first_failing_rps();
+        let limit = self.generator_limit();
+        let highest_pass =
+            |rps: f64| format!("highest rate that passed: {}", self.rate_per_vcpu(rps, ""));
+        let figure = match (limit, failed, self.saturation_rps) {
+            (Some(limit), _, passed) => format!(
+                "not reached (the generator could not drive {} rps); {}",
+                number(limit),
+                passed.map_or("no step passed".to_owned(), highest_pass)
             ),
-            (Some(rps), None) => format!("{} rps at the SLO", number(rps)),
-            (None, _) => "none: no step passed".to_owned(),
+            (None, Some(_), Some(rps)) => self.rate_per_vcpu(rps, " at the SLO"),
+            (None, None, Some(rps)) => {
+                let why = match self.search_end {
+                    Some(SearchEnd::MaxSteps) => "step budget spent",
+                    None => "the search stopped early",
+                    Some(_) => "no step failed",
+                };
+                format!("not reached ({why}); {}", highest_pass(rps))
+            }
+            (None, None, None)
+                if self.steps.is_empty() && self.search_end != Some(SearchEnd::NothingPassed) =>
+            {
+                "not measured (no step ran)".to_owned()
+            }
+            (None, _, None) => "none: no step passed".to_owned(),
         };
-        let end = match (
-            self.search_end,
-            self.saturation_rps,
-            self.first_failing_rps(),
-        ) {
-            (Some(SearchEnd::Converged), Some(pass), Some(fail)) => format!(
-                "the search converged between {} and {} rps",
-                number(pass),
-                number(fail)
-            ),
-            (Some(SearchEnd::Converged), _, _) => "the search converged".to_owned(),
-            (Some(SearchEnd::MaxSteps), _, _) => match self.generator_limit_rps {
-                Some(limit) => format!(
-                    "the step budget ran out before the search converged; the generator could not drive {} rps, so this is a lower bound",
-                    number(limit)
-                ),
-                None => "the step budget ran out before the search converged".to_owned(),
-            },
-            (Some(SearchEnd::GeneratorBound { rps }), _, _) => format!(
-                "generator-bound: the generator could not drive {} rps, so this is a lower bound",
-                number(rps)
-            ),
-            (Some(SearchEnd::NothingPassed), _, _) => "even the lowest rate failed".to_owned(),
-            (None, _, _) => "the search did not finish".to_owned(),
+        let between = match (self.saturation_rps, failed) {
+            (Some(pass), Some(fail)) if limit.is_none() => {
+                format!(" between {} and {} rps", number(pass), number(fail))
+            }
+            _ => String::new(),
         };
-        format!("Saturation: {saturation}; {end}.")
+        let end = match self.search_end {
+            Some(SearchEnd::Converged) => Some(format!("the search converged{between}")),
+            // Without a failure or a limit the figure already names the spent budget.
+            Some(SearchEnd::MaxSteps) if failed.is_none() && limit.is_none() => None,
+            Some(SearchEnd::MaxSteps) => Some(format!(
+                "the step budget ran out before the search converged{between}"
+            )),
+            Some(SearchEnd::GeneratorBound { .. }) => {
+                Some("the search converged on the generator's limit".to_owned())
+            }
+            Some(SearchEnd::NothingPassed) => Some("even the lowest rate failed".to_owned()),
+            None if failed.is_none() && limit.is_none() => None,
+            None => Some(format!("the search stopped before it converged{between}")),
+        };
+        match end {
+            Some(end) => format!("Saturation: {figure}; {end}."),
+            None => format!("Saturation: {figure}."),
+        }
     }
 
+    /// Whether a step failed above the highest passing rate with nothing else bounding the
+    /// search: only then is that rate the server's saturation rate.
+    pub fn saturation_reached(&self) -> bool {
+        self.saturation_rps.is_some()
+            && self.first_failing_rps().is_some()
+            && self.generator_limit().is_none()
+    }
+
+    /// `800 rps{qualifier} (400 rps per vCPU over 2 vCPUs)`.
+    fn rate_per_vcpu(&self, rps: f64, qualifier: &str) -> String {
+        match self.saturation_per_vcpu {
+            Some(per_vcpu) => format!(
+                "{} rps{qualifier} ({} rps per vCPU over {} vCPUs)",
+                number(rps),
+                number(per_vcpu),
+                self.environment.available_cpus
+            ),
+            None => format!("{} rps{qualifier}", number(rps)),
+        }
+    }
+
+    /// The rate the generator could not drive, where it bounded the search; a `sweep.json`
+    /// written before schema 2 has it only in its search end.
+    fn generator_limit(&self) -> Option<f64> {
+        match (self.generator_limit_rps, self.search_end) {
+            (Some(limit), _) => Some(limit),
+            (None, Some(SearchEnd::GeneratorBound { rps })) => Some(rps),
+            (None, _) => None,
+        }
+    }
+
+    /// The lowest failing rate above the highest passing one. A failure below it (the step at
+    /// half that rate, on a bad second) bounds nothing.
     fn first_failing_rps(&self) -> Option<f64> {
+        let floor = self.saturation_rps.unwrap_or(f64::NEG_INFINITY);
         self.steps
             .iter()
-            .filter(|step| step.verdict == "fail")
+            .filter(|step| step.verdict == "fail" && step.offered_rps > floor)
             .map(|step| step.offered_rps)
             .min_by(f64::total_cmp)
+    }
+
+    /// The line on p99 at half the highest passing rate, which is the saturation rate only
+    /// when the search reached it.
+    pub fn half_rate_sentence(&self) -> Option<String> {
+        let p99 = self.p99_at_half_saturation_ms?;
+        let rate = if self.saturation_reached() {
+            "the saturation rate"
+        } else {
+            "the highest rate that passed"
+        };
+        Some(format!("p99 at half {rate}: {p99:.2} ms."))
     }
 
     fn depends_on(&self) -> Vec<(&'static str, String)> {
@@ -383,8 +447,8 @@ pub fn summary_markdown(sweep: &Sweep) -> String {
     let _ = writeln!(out, "- Started: {}", started(sweep));
     let _ = writeln!(out, "- SLO: {}\n", sweep.slo_sentence());
     let _ = writeln!(out, "**{}**\n", sweep.outcome_sentence());
-    if let Some(p99) = sweep.p99_at_half_saturation_ms {
-        let _ = writeln!(out, "p99 at half the saturation rate: {p99:.2} ms.\n");
+    if let Some(half) = sweep.half_rate_sentence() {
+        let _ = writeln!(out, "{half}\n");
     }
     let server = sweep.server_cpu_metered();
     out.push_str(
@@ -696,8 +760,8 @@ pub fn html(sweep: &Sweep) -> io::Result<String> {
         html_escape(&sweep.slo_sentence()),
         html_escape(&sweep.outcome_sentence())
     );
-    if let Some(p99) = sweep.p99_at_half_saturation_ms {
-        let _ = writeln!(out, "<p>p99 at half the saturation rate: {p99:.2} ms.</p>");
+    if let Some(half) = sweep.half_rate_sentence() {
+        let _ = writeln!(out, "<p>{}</p>", html_escape(&half));
     }
     out.push_str(
         "<p>Circles: <span class=\"pass\">pass</span>, <span class=\"fail\">fail</span>; \
@@ -897,7 +961,7 @@ mod tests {
         let bounded = out_of_steps(Some(21527.0));
         assert_eq!(
             bounded.outcome_sentence(),
-            "Saturation: 18102 rps at the SLO (9051 rps per vCPU over 2 vCPUs); the step budget ran out before the search converged; the generator could not drive 21527 rps, so this is a lower bound."
+            "Saturation: not reached (the generator could not drive 21527 rps); highest rate that passed: 18102 rps (9051 rps per vCPU over 2 vCPUs); the step budget ran out before the search converged."
         );
         let json = serde_json::to_value(&bounded).unwrap();
         assert_eq!(json["generator_limit_rps"], 21527.0);
@@ -905,13 +969,171 @@ mod tests {
         let unbounded = out_of_steps(None);
         assert_eq!(
             unbounded.outcome_sentence(),
-            "Saturation: 18102 rps at the SLO (9051 rps per vCPU over 2 vCPUs); the step budget ran out before the search converged."
+            "Saturation: not reached (step budget spent); highest rate that passed: 18102 rps (9051 rps per vCPU over 2 vCPUs)."
         );
         assert!(
             serde_json::to_value(&unbounded)
                 .unwrap()
                 .get("generator_limit_rps")
                 .is_none()
+        );
+    }
+
+    /// The fixed sweep's target and environment around other steps and another search.
+    fn sweep_of(
+        steps: Vec<StepReport>,
+        end: Option<SearchEnd>,
+        generator_limit: Option<f64>,
+    ) -> Sweep {
+        let saturation_rps = steps
+            .iter()
+            .filter(|step| step.verdict == "pass")
+            .map(|step| step.offered_rps)
+            .max_by(f64::total_cmp);
+        let result = SearchResult {
+            saturation_rps,
+            first_failing_rps: None,
+            generator_limit_rps: generator_limit,
+            end,
+            steps: steps.len(),
+        };
+        let fixed = fixed_sweep();
+        Sweep::new(
+            "client_credentials",
+            fixed.target,
+            fixed.started_at,
+            fixed.slo,
+            fixed.environment,
+            steps,
+            &result,
+        )
+    }
+
+    /// Three passing steps and the budget spent: the server never failed, so no rate is its
+    /// saturation rate, and the reports say so rather than name the last rate tried.
+    fn all_pass_sweep() -> Sweep {
+        sweep_of(
+            vec![
+                step(200.0, 200.0, 1.3, 0.0, "pass"),
+                step(400.0, 399.9, 1.8, 0.0, "pass"),
+                step(800.0, 799.5, 4.0, 0.0, "pass"),
+            ],
+            Some(SearchEnd::MaxSteps),
+            None,
+        )
+    }
+
+    #[test]
+    fn an_all_pass_sweep_says_saturation_was_not_reached() {
+        let sweep = all_pass_sweep();
+        let sentence = "Saturation: not reached (step budget spent); highest rate that passed: 800 rps (400 rps per vCPU over 2 vCPUs).";
+
+        let summary = summary_markdown(&sweep);
+        let page = html(&sweep).unwrap();
+
+        assert_eq!(sweep.outcome_sentence(), sentence);
+        assert!(!sweep.saturation_reached());
+        for (report, text) in [("summary.md", &summary), ("sweep.html", &page)] {
+            assert!(text.contains(sentence), "{report}: {text}");
+            assert!(!text.contains("Saturation: 800"), "{report}: {text}");
+            assert!(!text.contains("at the SLO"), "{report}: {text}");
+            assert!(
+                text.contains("p99 at half the highest rate that passed: 1.80 ms."),
+                "{report}: the 400 rps step is half of 800"
+            );
+        }
+        insta::assert_snapshot!("summary_markdown_all_pass", summary);
+    }
+
+    /// Every way a search ends, in words: no Rust value (`Some(..)`, `MaxSteps`) reaches a
+    /// report, and a saturation rate is named only where a step failed above it.
+    #[test]
+    fn every_search_end_is_worded_plainly() {
+        let pass = |rate| step(rate, rate, 4.0, 0.0, "pass");
+        let fail = |rate| step(rate, rate, 90.0, 0.0, "fail");
+        let invalid = |rate| step(rate, rate * 0.9, 48.0, 0.0, "invalid");
+        let cases = [
+            (
+                "converged",
+                fixed_sweep(),
+                "Saturation: 1233 rps at the SLO (616.5 rps per vCPU over 2 vCPUs); the search converged between 1233 and 1288 rps.",
+            ),
+            (
+                "budget spent between a pass and a failure",
+                sweep_of(
+                    vec![pass(800.0), fail(1600.0)],
+                    Some(SearchEnd::MaxSteps),
+                    None,
+                ),
+                "Saturation: 800 rps at the SLO (400 rps per vCPU over 2 vCPUs); the step budget ran out before the search converged between 800 and 1600 rps.",
+            ),
+            (
+                "generator-bound",
+                sweep_of(
+                    vec![pass(993.0), invalid(1037.0), invalid(1037.0)],
+                    Some(SearchEnd::GeneratorBound { rps: 1037.0 }),
+                    Some(1037.0),
+                ),
+                "Saturation: not reached (the generator could not drive 1037 rps); highest rate that passed: 993 rps (496.5 rps per vCPU over 2 vCPUs); the search converged on the generator's limit.",
+            ),
+            (
+                "generator-bound from the first step",
+                sweep_of(
+                    vec![invalid(100.0), invalid(100.0)],
+                    Some(SearchEnd::GeneratorBound { rps: 100.0 }),
+                    Some(100.0),
+                ),
+                "Saturation: not reached (the generator could not drive 100 rps); no step passed; the search converged on the generator's limit.",
+            ),
+            (
+                "nothing passed",
+                sweep_of(
+                    vec![fail(100.0), fail(1.0)],
+                    Some(SearchEnd::NothingPassed),
+                    None,
+                ),
+                "Saturation: none: no step passed; even the lowest rate failed.",
+            ),
+            (
+                "stopped early, all passed",
+                sweep_of(vec![pass(100.0), pass(200.0)], None, None),
+                "Saturation: not reached (the search stopped early); highest rate that passed: 200 rps (100 rps per vCPU over 2 vCPUs).",
+            ),
+            (
+                "stopped early while bisecting",
+                sweep_of(vec![pass(800.0), fail(1600.0)], None, None),
+                "Saturation: 800 rps at the SLO (400 rps per vCPU over 2 vCPUs); the search stopped before it converged between 800 and 1600 rps.",
+            ),
+            (
+                "no step ran",
+                sweep_of(Vec::new(), None, None),
+                "Saturation: not measured (no step ran).",
+            ),
+        ];
+        for (case, sweep, expected) in cases {
+            let sentence = sweep.outcome_sentence();
+            assert_eq!(sentence, expected, "{case}");
+            assert!(
+                !["Some(", "None", "MaxSteps", "GeneratorBound", "{"]
+                    .iter()
+                    .any(|debug| sentence.contains(debug)),
+                "{case}: {sentence}"
+            );
+        }
+    }
+
+    /// A step that fails below the highest passing rate (the step at half of it, on a bad
+    /// second) bounds nothing: the sentence still names the failure above.
+    #[test]
+    fn a_failure_below_the_highest_pass_is_not_the_upper_bound() {
+        let mut sweep = fixed_sweep();
+        sweep.push_step(step(616.0, 600.0, 80.0, 0.0, "fail"));
+        assert!(
+            sweep
+                .outcome_sentence()
+                .ends_with("the search converged between 1233 and 1288 rps."),
+            "{}",
+            sweep.outcome_sentence()
         );
     }
 
