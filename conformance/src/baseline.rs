@@ -72,6 +72,7 @@ mod tests {
                 group: "TOKEN-CC".into(),
                 title: "a rule".into(),
                 level: Level::Must,
+                citations: Vec::new(),
                 profiles: "both".into(),
                 outcome: (*outcome).to_owned(),
                 expected: None,

@@ -107,6 +107,7 @@ pub struct Ctx {
     pub transcript: Transcript,
     created: Arc<Mutex<Vec<String>>>,
     property: Arc<Mutex<PropertyRecord>>,
+    server_error: Arc<Mutex<Option<Outcome>>>,
 }
 
 /// What a generating check (a property or a race) says of itself for the report: how many
@@ -124,6 +125,7 @@ impl Ctx {
             transcript: Transcript::default(),
             created: Arc::new(Mutex::new(Vec::new())),
             property: Arc::new(Mutex::new(PropertyRecord::default())),
+            server_error: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -145,6 +147,15 @@ impl Ctx {
             input: input.into(),
             curl: curl.into(),
         });
+    }
+
+    /// The failure for the first 5xx answer the check received, if any: whatever the check
+    /// concluded, a 5xx fails it ("Verdicts on other servers").
+    pub fn server_error(&self) -> Option<Outcome> {
+        self.server_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// What [`Self::cases_run`] and [`Self::counterexample`] recorded.
@@ -277,17 +288,31 @@ impl Ctx {
                 self.remember(&value);
             }
         }
+        let method = exchange.request.method.clone();
+        let url = exchange.request.url.clone();
         exchange.response = Some(RecordedResponse {
             status,
             headers: header_pairs(&headers, redactor),
             body: redactor.body(response_type, &body),
         });
         self.transcript.push(exchange);
-        Ok(Ok(Reply {
+        let reply = Reply {
             status,
             headers,
             body,
-        }))
+        };
+        if status >= 500 {
+            let failure = fail(
+                "no 5xx answer to any request (a 5xx is always a failure)",
+                format!("{} to {method} {url}", reply.summary()),
+            );
+            self.server_error
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get_or_insert_with(|| failure.clone());
+            return Err(failure);
+        }
+        Ok(Ok(reply))
     }
 
     /// A POST with a raw form body, exactly as given.
@@ -370,6 +395,23 @@ impl Ctx {
         let reply = self
             .send(self.admin(Method::POST, "/admin/clients")?.json(&body))
             .await?;
+        // A fixture the server will not register (a chosen secret on a server started without
+        // --allow-chosen-secrets, say) is a premise it does not offer: skip, in its own words.
+        if reply.status == 400 {
+            let said = reply
+                .json()
+                .ok()
+                .and_then(|v| {
+                    v.get("error_description")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                })
+                .unwrap_or_else(|| reply.summary());
+            let kind = body.get("kind").and_then(Value::as_str).unwrap_or("client");
+            return Err(skip(format!(
+                "the server refused to register this check's {kind} client: {said}"
+            )));
+        }
         if reply.status != 201 {
             return Err(fail(
                 format!("201 creating a client {body}"),

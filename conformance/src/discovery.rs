@@ -19,7 +19,9 @@ pub struct Endpoints {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DiscoveryError {
-    #[error("cannot reach {url}: {message}")]
+    #[error(
+        "cannot reach {url}: {message}. Is the server running, and is `issuer` in the target file its address?"
+    )]
     Unreachable { url: String, message: String },
     #[error("no metadata at {tried}: {detail}")]
     NoMetadata { tried: String, detail: String },
@@ -41,6 +43,20 @@ pub fn metadata_urls(issuer: &str) -> Vec<String> {
     ]
 }
 
+/// The innermost error of a transport failure ("Connection refused (os error 111)"), not
+/// reqwest's outer text, which repeats the URL.
+fn root_cause(error: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    if error.is_timeout() {
+        format!("no answer in time ({cause})")
+    } else {
+        cause.to_string()
+    }
+}
+
 impl Endpoints {
     pub async fn discover(http: &reqwest::Client, issuer: &str) -> Result<Self, DiscoveryError> {
         let mut tried = Vec::new();
@@ -52,7 +68,7 @@ impl Endpoints {
                 Err(e) if e.is_connect() || e.is_timeout() => {
                     return Err(DiscoveryError::Unreachable {
                         url,
-                        message: e.to_string(),
+                        message: root_cause(&e),
                     });
                 }
                 Err(e) => {

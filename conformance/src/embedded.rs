@@ -61,6 +61,8 @@ pub async fn start_reference_with(
             username: Some("test-user".into()),
             password: Some(Secret::new("test-password")),
         }),
+        // Its demo resources are reached through the admin API's clients.
+        resource: None,
     };
     Ok(Embedded {
         server,

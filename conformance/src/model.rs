@@ -37,6 +37,96 @@ impl Level {
     }
 }
 
+/// The word that makes a cited sentence binding. Only the MUST class can fail a server; a
+/// vendor rule fails in the vendor profile; the rest warn ("Verdicts on other servers").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Keyword {
+    #[serde(rename = "MUST")]
+    Must,
+    #[serde(rename = "MUST NOT")]
+    MustNot,
+    #[serde(rename = "REQUIRED")]
+    Required,
+    #[serde(rename = "SHALL")]
+    Shall,
+    #[serde(rename = "SHALL NOT")]
+    ShallNot,
+    #[serde(rename = "SHOULD")]
+    Should,
+    #[serde(rename = "SHOULD NOT")]
+    ShouldNot,
+    #[serde(rename = "RECOMMENDED")]
+    Recommended,
+    #[serde(rename = "NOT RECOMMENDED")]
+    NotRecommended,
+    #[serde(rename = "vendor")]
+    Vendor,
+    #[serde(rename = "DECISION")]
+    Decision,
+}
+
+impl Keyword {
+    pub const fn level(self) -> Level {
+        match self {
+            Self::Must | Self::MustNot | Self::Required | Self::Shall | Self::ShallNot => {
+                Level::Must
+            }
+            Self::Should | Self::ShouldNot | Self::Recommended | Self::NotRecommended => {
+                Level::Should
+            }
+            Self::Vendor => Level::Vendor,
+            Self::Decision => Level::Decision,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Must => "MUST",
+            Self::MustNot => "MUST NOT",
+            Self::Required => "REQUIRED",
+            Self::Shall => "SHALL",
+            Self::ShallNot => "SHALL NOT",
+            Self::Should => "SHOULD",
+            Self::ShouldNot => "SHOULD NOT",
+            Self::Recommended => "RECOMMENDED",
+            Self::NotRecommended => "NOT RECOMMENDED",
+            Self::Vendor => "vendor",
+            Self::Decision => "DECISION",
+        }
+    }
+}
+
+/// A normative sentence a check enforces: where it stands, its keyword, and a short quote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Citation {
+    /// `RFC 6749 §5.2`, `RFC 6749 App. B`, `seed 002 › Authenticate using a client ID`, `AMB-28`.
+    pub source: &'static str,
+    pub keyword: Keyword,
+    pub quote: &'static str,
+}
+
+impl Citation {
+    /// The section on the RFC Editor's site, for an RFC source.
+    pub fn url(&self) -> Option<String> {
+        let rest = self.source.strip_prefix("RFC ")?;
+        let (number, place) = rest.split_once(' ').unwrap_or((rest, ""));
+        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let base = format!("https://www.rfc-editor.org/rfc/rfc{number}");
+        let place = place.split([',', ';']).next().unwrap_or("").trim();
+        let anchor = if let Some(section) = place.strip_prefix('§') {
+            let section = section.trim_end_matches('.');
+            (!section.is_empty()).then(|| format!("#section-{section}"))
+        } else {
+            place
+                .strip_prefix("App. ")
+                .map(|appendix| format!("#appendix-{}", appendix.trim()))
+        };
+        Some(base + &anchor.unwrap_or_default())
+    }
+}
+
 /// The server profile a target is checked in (AMB-04).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -176,6 +266,8 @@ pub struct Check {
     /// The catalog rows it enforces.
     pub requirements: &'static [&'static str],
     pub level: Level,
+    /// The sentences it enforces: the first one it can fail on, the rest it warns on.
+    pub citations: &'static [Citation],
     pub profiles: Profiles,
     pub needs: &'static [Need],
     /// The requirement in our own words.
@@ -204,14 +296,34 @@ impl Check {
     }
 }
 
-/// `check!(id, [rows], Level, Profiles, [needs], "title", function)`.
+/// `check!(id, [rows], [(Keyword, "source", "quote"), …], Profiles, [needs], "title", function)`.
+/// The first citation is the sentence the check fails on; its keyword sets the level. Further
+/// citations are the parts the check can only warn on (a "MUST / DECISION" row's second half).
 #[macro_export]
 macro_rules! check {
+    ($id:literal, [$($req:literal),+], [$(($keyword:ident, $source:literal, $quote:literal)),+], $profiles:ident, [$($need:ident),*], $title:literal, $run:path) => {{
+        const CITATIONS: &[$crate::model::Citation] = &[$($crate::model::Citation {
+            keyword: $crate::model::Keyword::$keyword,
+            source: $source,
+            quote: $quote,
+        }),+];
+        $crate::model::Check {
+            id: $id,
+            requirements: &[$($req),+],
+            level: CITATIONS[0].keyword.level(),
+            citations: CITATIONS,
+            profiles: $crate::model::Profiles::$profiles,
+            needs: &[$($crate::model::Need::$need),*],
+            title: $title,
+            run: |ctx| Box::pin($run(ctx)),
+        }
+    }};
     ($id:literal, [$($req:literal),+], $level:ident, $profiles:ident, [$($need:ident),*], $title:literal, $run:path) => {
         $crate::model::Check {
             id: $id,
             requirements: &[$($req),+],
             level: $crate::model::Level::$level,
+            citations: &[],
             profiles: $crate::model::Profiles::$profiles,
             needs: &[$($crate::model::Need::$need),*],
             title: $title,
@@ -225,4 +337,59 @@ macro_rules! check {
 pub struct CheckedElsewhere {
     pub requirement: &'static str,
     pub why: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cited(source: &'static str) -> Citation {
+        Citation {
+            source,
+            keyword: Keyword::Must,
+            quote: "a sentence",
+        }
+    }
+
+    #[test]
+    fn an_rfc_source_links_to_its_section_on_the_rfc_editors_site() {
+        let url = |source| cited(source).url();
+        assert_eq!(
+            url("RFC 6749 §4.1.2.1").as_deref(),
+            Some("https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1")
+        );
+        assert_eq!(
+            url("RFC 6749 App. B").as_deref(),
+            Some("https://www.rfc-editor.org/rfc/rfc6749#appendix-B")
+        );
+        assert_eq!(
+            url("RFC 9700 §2.1.1, §4.5").as_deref(),
+            Some("https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1")
+        );
+        assert_eq!(
+            url("RFC 8414").as_deref(),
+            Some("https://www.rfc-editor.org/rfc/rfc8414")
+        );
+        assert_eq!(url("seed 002 › API Access"), None);
+        assert_eq!(url("AMB-28"), None);
+    }
+
+    #[test]
+    fn only_the_must_class_fails() {
+        for (keyword, fails) in [
+            (Keyword::Must, true),
+            (Keyword::MustNot, true),
+            (Keyword::Required, true),
+            (Keyword::Shall, true),
+            (Keyword::ShallNot, true),
+            (Keyword::Vendor, true),
+            (Keyword::Should, false),
+            (Keyword::ShouldNot, false),
+            (Keyword::Recommended, false),
+            (Keyword::NotRecommended, false),
+            (Keyword::Decision, false),
+        ] {
+            assert_eq!(keyword.level().fails(), fails, "{}", keyword.as_str());
+        }
+    }
 }

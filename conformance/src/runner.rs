@@ -64,13 +64,15 @@ pub async fn run_one(run: Arc<Run>, check: Check) -> CheckReport {
         ctx.release_clock().await;
     }
     ctx.clean_up().await;
-    let outcome = match result {
-        Ok(()) => Outcome::Pass,
+    let outcome = match (ctx.server_error(), result) {
+        // A 5xx fails the check whatever it concluded and whatever its level.
+        (Some(server_error), _) => server_error,
+        (None, Ok(())) => Outcome::Pass,
         // A broken SHOULD or DECISION is a warning (a deviation), never a failure.
-        Err(Outcome::Fail { expected, actual }) if !check.level.fails() => {
+        (None, Err(Outcome::Fail { expected, actual })) if !check.level.fails() => {
             Outcome::Warn { expected, actual }
         }
-        Err(other) => other,
+        (None, Err(other)) => other,
     };
     // A failure message may quote a body: the tokens in it are known by now.
     let redact = |text: String| run.redactor.text(&text);

@@ -56,6 +56,9 @@ pub enum LoginKind {
     /// A login form with `username` and `password` fields, then a consent form.
     #[default]
     Form,
+    /// A login the user agent cannot drive (a script that posts JSON, a second factor): the
+    /// checks that need a logged-in user skip.
+    Manual,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -67,6 +70,28 @@ pub struct Login {
     pub username: Option<String>,
     #[serde(default)]
     pub password: Option<Secret>,
+}
+
+/// A protected resource of the target's (design.md, "Target files"): the BEARER checks call it
+/// with the tokens they obtain, so resource servers in front of any authorization server get
+/// checked, not only the reference server's demo resources.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Resource {
+    /// An absolute URL that answers 200 to a valid bearer token.
+    pub url: String,
+    /// `GET` unless given.
+    #[serde(default = "Resource::default_method")]
+    pub method: String,
+    /// The scope a token needs to be accepted there; asked for with `clients.cc`.
+    #[serde(default)]
+    pub scope: Option<String>,
+}
+
+impl Resource {
+    fn default_method() -> String {
+        "GET".to_owned()
+    }
 }
 
 /// A parsed target file.
@@ -87,6 +112,8 @@ pub struct Target {
     pub clients: BTreeMap<String, ClientEntry>,
     #[serde(default)]
     pub login: Option<Login>,
+    #[serde(default)]
+    pub resource: Option<Resource>,
 }
 
 /// A target file that cannot be used; says which field and why.
@@ -156,6 +183,20 @@ impl Target {
                     format!("clients.{name}.redirect_uri"),
                     "an authorization_code client needs its redirect_uri".into(),
                 ));
+            }
+        }
+        if let Some(resource) = &self.resource {
+            let url = url::Url::parse(&resource.url).map_err(|e| {
+                (
+                    "resource.url".to_owned(),
+                    format!("not an absolute URL: {e}"),
+                )
+            })?;
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(("resource.url".into(), "must be an http or https URL".into()));
+            }
+            if reqwest::Method::from_bytes(resource.method.as_bytes()).is_err() {
+                return Err(("resource.method".into(), "not an HTTP method".into()));
             }
         }
         if let Some(login) = &self.login

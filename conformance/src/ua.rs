@@ -23,14 +23,23 @@ pub enum Landing {
         status: u16,
         url: String,
         body: String,
+        /// Why the page looks like a login the agent cannot drive, if it does.
+        unscriptable_login: Option<String>,
     },
 }
 
 impl Landing {
-    /// The redirect's URL, or a failure that says where the flow stopped instead.
+    /// The redirect's URL, or a failure that says where the flow stopped instead; a skip
+    /// where it stopped at a login the agent cannot drive (the premise, a logged-in user, is
+    /// missing, not the server's redirect).
     pub fn location(&self) -> Result<&str, Outcome> {
         match self {
             Self::Redirect(location) => Ok(location),
+            Self::Page {
+                unscriptable_login: Some(why),
+                url,
+                ..
+            } => Err(skip(format!("needs a logged-in user: {why} at {url}"))),
             Self::Page { status, url, .. } => Err(fail(
                 "a redirect back to the client",
                 format!("the server's own page ({status}) at {url}"),
@@ -149,6 +158,7 @@ impl UserAgent {
                 return Ok(Landing::Page {
                     status: reply.status,
                     url: self.ctx.run.redactor.url(url.as_str()),
+                    unscriptable_login: unscriptable_login(&self.ctx, &reply),
                     body: reply.body,
                 });
             };
@@ -180,6 +190,35 @@ impl UserAgent {
             "it did not",
         ))
     }
+}
+
+/// Why a page the agent stopped at is a login it cannot drive: the target file says so, or the
+/// page asks for a password outside any form the agent reads, or it is a script-driven page
+/// with no form at all.
+fn unscriptable_login(ctx: &Ctx, reply: &Reply) -> Option<String> {
+    let manual = ctx
+        .run
+        .target
+        .login
+        .as_ref()
+        .is_some_and(|l| l.kind == LoginKind::Manual);
+    // A login page answers 200; an error page the agent stopped at is judged as one.
+    if manual && (200..300).contains(&reply.status) {
+        return Some(
+            "the target file says its login cannot be scripted ([login] kind = \"manual\")".into(),
+        );
+    }
+    let body = reply.body.to_ascii_lowercase();
+    if body.contains("type=\"password\"")
+        || body.contains("type='password'")
+        || body.contains("type=password")
+    {
+        return Some("a login page whose password field the user agent cannot fill".into());
+    }
+    if reply.status == 200 && body.contains("<script") && !body.contains("<form") {
+        return Some("a script-driven page without a form (set [login] kind = \"manual\" if this is the login)".into());
+    }
+    None
 }
 
 struct FilledForm {

@@ -84,6 +84,44 @@ async fn an_unreachable_target_is_exit_3() {
         !reports.exists(),
         "no report for a target that was never reached"
     );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.to_ascii_lowercase().contains("connection refused"),
+        "the cause is named: {stderr}"
+    );
+    assert!(
+        stderr.contains("Is the server running") && stderr.contains("`issuer`"),
+        "the next step is named: {stderr}"
+    );
+    assert_eq!(
+        stderr.matches("127.0.0.1:9").count(),
+        1,
+        "the address once: {stderr}"
+    );
+}
+
+#[tokio::test]
+async fn a_selection_that_matches_nothing_is_exit_2_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().join("reports");
+    let baseline = dir.path().join("typo.expect");
+    std::fs::write(&baseline, "nosuchcheck-01  # a typo\n").unwrap();
+    let cases: [&[&str]; 3] = [
+        &["--only", "nosuchcheck-*"],
+        &["--only", "nosuchcheck-*,NOSUCH-99"],
+        &["--expect", baseline.to_str().unwrap()],
+    ];
+    for case in cases {
+        let mut args = vec!["--quiet", "--report-dir", reports.to_str().unwrap()];
+        args.extend_from_slice(case);
+
+        let output = conformance(&args).await;
+
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{case:?}: {stderr}");
+        assert!(stderr.contains("no check matches"), "{case:?}: {stderr}");
+        assert!(!reports.exists(), "{case:?}: nothing written");
+    }
 }
 
 #[tokio::test]
@@ -92,8 +130,14 @@ async fn list_names_every_check_and_the_rows_checked_elsewhere() {
 
     assert_eq!(output.status.code(), Some(0));
     let text = String::from_utf8_lossy(&output.stdout);
-    let lines = conformance::checks::catalog().len() + conformance::checks::CHECKED_ELSEWHERE.len();
-    assert_eq!(text.lines().count(), lines);
+    let catalog = conformance::checks::catalog();
+    let citations: usize = catalog.iter().map(|c| c.citations.len()).sum();
+    let lines = catalog.len() + citations + conformance::checks::CHECKED_ELSEWHERE.len();
+    assert_eq!(
+        text.lines().count(),
+        lines,
+        "a line per check and per citation"
+    );
     assert!(
         text.contains("token-cc-01") && text.contains("ADMIN-11"),
         "{text}"
@@ -150,4 +194,97 @@ async fn metadata_that_is_not_json_is_no_metadata() {
         .unwrap_err();
 
     assert!(error.to_string().starts_with("no metadata at"), "{error}");
+}
+
+/// The reference server started as `fixtures/targets/sandbox.toml` says (its flags, its admin
+/// secret), on a free port instead of 8080.
+async fn sandbox(
+    flags: &[&str],
+    dir: &tempfile::TempDir,
+) -> (reference_server::RunningServer, String) {
+    use clap::Parser as _;
+    let database = format!("sqlite://{}", dir.path().join("sandbox.db").display());
+    let mut args = vec![
+        "reference-server",
+        "--addr",
+        "127.0.0.1:0",
+        "--database",
+        &database,
+    ];
+    args.extend_from_slice(flags);
+    let config = reference_server::config::Config::parse_from(args);
+    let server = reference_server::start(
+        config,
+        Some(reference_server::secret::ClientSecret::new(
+            "sandbox-admin-secret-0123456789".to_owned(),
+        )),
+    )
+    .await
+    .expect("the sandbox starts");
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/targets/sandbox.toml"
+    );
+    let text = std::fs::read_to_string(file)
+        .unwrap()
+        .replace("http://127.0.0.1:8080", &server.base_url());
+    let target = target_file(dir, &text);
+    (server, target)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_target_has_no_failure_against_the_sandbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, target) = sandbox(&["--test-clock", "--allow-chosen-secrets"], &dir).await;
+    let reports = dir.path().join("reports");
+
+    let output = conformance(&[
+        "--target",
+        &target,
+        "--quiet",
+        "--report-dir",
+        reports.to_str().unwrap(),
+    ])
+    .await;
+
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(reports.join("latest/report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["summary"]["failed"], 0, "{stdout}");
+    assert_eq!(report["summary"]["warned"], 0, "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fixture_the_sandbox_refuses_skips_in_the_servers_words() {
+    let dir = tempfile::tempdir().unwrap();
+    // Started without --allow-chosen-secrets: TOKEN-AUTH-02's `enc client:1` is refused.
+    let (_server, target) = sandbox(&["--test-clock"], &dir).await;
+    let reports = dir.path().join("reports");
+
+    let output = conformance(&[
+        "--target",
+        &target,
+        "--quiet",
+        "--only",
+        "token-auth-02",
+        "--report-dir",
+        reports.to_str().unwrap(),
+    ])
+    .await;
+
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(reports.join("latest/report.json")).unwrap())
+            .unwrap();
+    let check = &report["checks"][0];
+    assert_eq!(check["outcome"], "skip", "{check}");
+    assert!(
+        check["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("refused") && r.contains("allow-chosen-secrets")),
+        "the server's own words: {check}"
+    );
 }

@@ -185,7 +185,11 @@ fn sample() -> Report {
             check!(
                 "token-auth-05",
                 ["TOKEN-AUTH-05"],
-                Must,
+                [(
+                    Must,
+                    "RFC 6749 §5.2",
+                    "the authorization server MUST respond with an HTTP 401 (Unauthorized) status code"
+                )],
                 StrictOnly,
                 [],
                 "Client credentials in the body are refused when the client can use Basic",
@@ -202,7 +206,18 @@ fn sample() -> Report {
             check!(
                 "token-resp-04",
                 ["TOKEN-RESP-04", "AMB-07"],
-                Should,
+                [
+                    (
+                        Must,
+                        "RFC 6749 §5.1",
+                        "The authorization server MUST include the HTTP \"Cache-Control\" response header field"
+                    ),
+                    (
+                        Decision,
+                        "AMB-07",
+                        "error responses carry Pragma: no-cache too"
+                    )
+                ],
                 Both,
                 [],
                 "Token responses carry Pragma: no-cache",
@@ -448,9 +463,13 @@ fn report_html_is_self_contained_and_lists_every_check() {
                 element.name()
             );
         }
+        // In-page links, and the cited RFC sections on the RFC Editor's site (a navigation
+        // the reader chooses, nothing the page loads).
         if let Some(href) = element.attr("href") {
+            let cited = href.starts_with("https://www.rfc-editor.org/rfc/rfc")
+                && element.attr("rel") == Some("noreferrer");
             assert!(
-                href.starts_with('#'),
+                href.starts_with('#') || cited,
                 "<{}> links to {href}",
                 element.name()
             );
@@ -556,4 +575,27 @@ fn report_html_shows_the_run_and_each_checks_evidence() {
     assert!(exchanges[0].contains("curl -i -X POST"));
     assert!(exchanges[1].contains("token=[redacted]"));
     assert!(exchanges[1].contains("\"active\": true"));
+}
+
+#[test]
+fn every_failure_and_warning_shows_the_sentence_it_breaks() {
+    let report = sample();
+    let html = conformance::report::html(&report);
+    let junit = conformance::report::junit(&report);
+    let summary = conformance::report::summary_markdown(&report);
+
+    assert!(html.contains(r#"href="https://www.rfc-editor.org/rfc/rfc6749#section-5.2""#));
+    for text in [&html, &junit, &summary] {
+        assert!(text.contains("MUST respond with an HTTP 401 (Unauthorized) status code"));
+        assert!(text.contains("error responses carry Pragma: no-cache too"));
+    }
+    let json: serde_json::Value = serde_json::from_str(&report.json()).unwrap();
+    let failed = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "token-auth-05")
+        .unwrap();
+    assert_eq!(failed["citations"][0]["keyword"], "MUST");
+    assert_eq!(failed["citations"][0]["source"], "RFC 6749 §5.2");
 }

@@ -11,7 +11,7 @@ use conformance::checks::{CHECKED_ELSEWHERE, catalog};
 use conformance::ctx::{Run, plain_client};
 use conformance::discovery::{DiscoveryError, Endpoints};
 use conformance::model::Profile;
-use conformance::report::{CheckReport, Report, TargetInfo};
+use conformance::report::{CheckReport, CitationReport, Report, TargetInfo};
 use conformance::runner::{Selection, run_all, select};
 use conformance::target::Target;
 use conformance::{baseline, embedded};
@@ -82,6 +82,13 @@ async fn main() -> ExitCode {
         Ok(selection) => selection,
         Err(message) => return usage(&message),
     };
+    // A selection that matches nothing would run nothing and pass: a typo must not be green.
+    if !cli.only.is_empty() && !catalog().iter().any(|c| selection.includes(c)) {
+        return usage(&format!(
+            "no check matches --only {}; `conformance --list` shows the check ids and rows",
+            cli.only.join(",")
+        ));
+    }
     let expected = match &cli.expect {
         Some(path) => match std::fs::read_to_string(path) {
             Ok(text) => Some(baseline::parse(&text)),
@@ -89,6 +96,15 @@ async fn main() -> ExitCode {
         },
         None => None,
     };
+    if let (Some(path), Some(ids)) = (&cli.expect, &expected)
+        && !ids.is_empty()
+        && !catalog().iter().any(|c| ids.contains(c.id))
+    {
+        return usage(&format!(
+            "no check matches --expect {}: none of its ids is a check of the catalog (`conformance --list`)",
+            path.display()
+        ));
+    }
     let seed = cli.seed.unwrap_or_else(rand::random);
     let mut worst = 0u8;
     match &cli.target {
@@ -111,6 +127,13 @@ async fn main() -> ExitCode {
                 None => vec![Profile::Vendor, Profile::Strict],
             };
             for profile in profiles {
+                if select(&catalog(), profile, &selection).is_empty() {
+                    eprintln!(
+                        "conformance: no check of the {} profile matches --only; that profile is left out",
+                        profile.as_str()
+                    );
+                    continue;
+                }
                 let embedded = match embedded::start_reference(profile).await {
                     Ok(embedded) => embedded,
                     Err(message) => {
@@ -152,6 +175,9 @@ fn list() {
             check.profiles.as_str(),
             check.title
         );
+        for cited in check.citations {
+            out!("{:<28} {}", "", CitationReport::from(cited).line());
+        }
     }
     for row in CHECKED_ELSEWHERE {
         out!(
@@ -190,6 +216,13 @@ async fn check_target(
         profile: profile.as_str().into(),
     };
     let checks = select(&catalog(), profile, selection);
+    if checks.is_empty() {
+        eprintln!(
+            "conformance: no check of the {} profile matches --only; `conformance --list` shows each check's profiles",
+            profile.as_str()
+        );
+        return Err(USAGE);
+    }
     let mut run = Run::new(target, endpoints, profile, cli.slow, seed);
     run.cases = cli.cases;
     let run = Arc::new(run);

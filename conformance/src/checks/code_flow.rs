@@ -10,7 +10,7 @@ use crate::ctx::{CLIENT_CB, ClientCreds, Ctx, form_pair, member};
 use crate::form::Decision;
 use crate::http::Reply;
 use crate::model::{CheckResult, Outcome, Profile, ensure, fail, skip};
-use crate::ua::{Landing, UserAgent, query_param};
+use crate::ua::{Landing, UserAgent};
 
 /// The RFC 7636 Appendix B pair: every code request carries it, since the strict profile
 /// requires S256, unless the check is about PKCE itself.
@@ -35,8 +35,31 @@ pub(super) fn join(parts: &[&str]) -> String {
         .join("&")
 }
 
-/// `response_type=code`, `client_id`, `redirect_uri` (if any) and `extra`, as given.
+/// The `state` of every authorization request whose check is not about `state` itself: RFC 6749
+/// §4.1.1 makes it RECOMMENDED, and a server may refuse a request without it.
+pub(super) const STATE: &str = "conformance-state";
+
+/// `response_type=code`, `client_id`, `redirect_uri` (if any), [`STATE`] unless `extra` names a
+/// `state` of its own, and `extra`, as given.
 pub(super) fn code_query(client_id: &str, redirect_uri: Option<&str>, extra: &str) -> String {
+    let own_state = url::form_urlencoded::parse(extra.as_bytes()).any(|(name, _)| name == "state");
+    let state = if own_state {
+        String::new()
+    } else {
+        form_pair("state", STATE)
+    };
+    join(&[
+        &code_query_without_state(client_id, redirect_uri, extra),
+        &state,
+    ])
+}
+
+/// [`code_query`] without any `state`: for the checks about a request that has none.
+pub(super) fn code_query_without_state(
+    client_id: &str,
+    redirect_uri: Option<&str>,
+    extra: &str,
+) -> String {
     let redirect = redirect_uri.map(|r| form_pair("redirect_uri", r));
     join(&[
         "response_type=code",
@@ -46,9 +69,18 @@ pub(super) fn code_query(client_id: &str, redirect_uri: Option<&str>, extra: &st
     ])
 }
 
-/// The usual request of `client` to its own redirect URI, with S256 and `extra`.
+/// The usual request of `client` to its own redirect URI, with S256, [`STATE`] and `extra`.
 pub(super) fn s256_query(client: &ClientCreds, extra: &str) -> String {
     code_query(
+        &client.id,
+        Some(client.redirect()),
+        &join(&[&s256(), extra]),
+    )
+}
+
+/// [`s256_query`] without any `state`.
+pub(super) fn s256_query_without_state(client: &ClientCreds, extra: &str) -> String {
+    code_query_without_state(
         &client.id,
         Some(client.redirect()),
         &join(&[&s256(), extra]),
@@ -213,11 +245,6 @@ pub(super) async fn race(
     Ok(winners)
 }
 
-/// The redirect URI without its query and fragment.
-fn base_of(url: &str) -> &str {
-    url.split(['?', '#']).next().unwrap_or(url)
-}
-
 /// A URL for messages: the code, if any, left out, even where a broken server hid it inside
 /// another parameter.
 pub(super) fn redact_url(url: &str) -> String {
@@ -269,96 +296,6 @@ pub(super) enum StateBack<'a> {
     Any,
 }
 
-/// An error redirect to `target`: the client's URI with `error` in `accepted`, no code, no
-/// fragment, only the permitted characters, and the state as wanted. Returns the Location.
-pub(super) fn error_redirect(
-    landing: &Landing,
-    target: &str,
-    accepted: &[&str],
-    state: StateBack<'_>,
-    case: &str,
-) -> Result<String, Outcome> {
-    let expected = format!("{case}: an error redirect with {}", accepted.join(" or "));
-    let location = match landing {
-        Landing::Redirect(location) => location.clone(),
-        Landing::Page { status, url, .. } => {
-            return Err(fail(
-                expected,
-                format!("the server's own page ({status}) at {url}"),
-            ));
-        }
-    };
-    let shown = redact_url(&location);
-    ensure(
-        base_of(&location) == base_of(target),
-        format!("{case}: a redirect to {}", base_of(target)),
-        &shown,
-    )?;
-    ensure(
-        !location.contains('#'),
-        format!("{case}: no fragment"),
-        &shown,
-    )?;
-    let error = query_param(&location, "error");
-    ensure(
-        error.as_deref().is_some_and(|e| accepted.contains(&e)),
-        &expected,
-        &shown,
-    )?;
-    ensure(
-        query_param(&location, "code").is_none(),
-        format!("{case}: no code with an error"),
-        &shown,
-    )?;
-    for name in ["error", "error_description"] {
-        if let Some(value) = query_param(&location, name) {
-            ensure(
-                permitted_error_chars(&value),
-                format!("{case}: `{name}` in the permitted ASCII only"),
-                format!("{value:?}"),
-            )?;
-        }
-    }
-    if let StateBack::Exactly(want) = state {
-        let got = query_param(&location, "state");
-        ensure(
-            got.as_deref() == want,
-            format!("{case}: state {want:?}"),
-            format!("state {got:?}"),
-        )?;
-    }
-    Ok(location)
-}
-
-/// The server's own error page: 400, no redirect back to the client.
-pub(super) fn error_page(landing: &Landing, case: &str) -> CheckResult {
-    match landing {
-        Landing::Page { status, .. } => ensure(
-            *status == 400,
-            format!("{case}: a 400 error page"),
-            format!("a {status} page"),
-        ),
-        Landing::Redirect(location) => Err(fail(
-            format!("{case}: an error page, no redirect"),
-            format!("a redirect to {}", redact_url(location)),
-        )),
-    }
-}
-
-/// A fresh user agent's error page for `query` (the agent logs in if it is asked to).
-pub(super) async fn fresh_error_page(ctx: &Ctx, query: &str, case: &str) -> CheckResult {
-    let landing = UserAgent::new(ctx).authorize(query).await?;
-    error_page(&landing, case)
-}
-
-/// A user agent that has logged in (through one full flow of `client`), for checks whose
-/// error redirects come only after login (AMB-31).
-pub(super) async fn logged_in(ctx: &Ctx, client: &ClientCreds) -> Result<UserAgent, Outcome> {
-    let ua = UserAgent::new(ctx);
-    s256_code(&ua, client, "").await?;
-    Ok(ua)
-}
-
 /// A code client whose scopes are known and at least two: one created with `profile` and
 /// `email`, or `clients.code` when its scope lists two or more values.
 pub(super) async fn scoped_client(ctx: &Ctx) -> Result<(ClientCreds, Vec<String>), Outcome> {
@@ -389,14 +326,6 @@ pub(super) async fn scoped_client(ctx: &Ctx) -> Result<(ClientCreds, Vec<String>
         ));
     }
     Ok((client, scopes))
-}
-
-/// The space-separated `scope` of a token response, as a sorted list.
-pub(super) fn scope_set(body: &Value) -> Result<Vec<String>, Outcome> {
-    let scope = member(body, "scope")?;
-    let mut values: Vec<String> = scope.split(' ').map(str::to_owned).collect();
-    values.sort();
-    Ok(values)
 }
 
 /// Is this the strict profile (PKCE required, exact redirect strings)?
@@ -544,43 +473,5 @@ impl Browser {
         };
         self.post(&form.action, &form.login(username, password.expose()))
             .await
-    }
-
-    /// Logs in as needed and returns the consent page's form for `query`. A server that
-    /// consents by itself has no form to test: that is a skip.
-    pub(super) async fn consent_form(&self, query: &str) -> Result<Form, Outcome> {
-        match self.consent(query).await? {
-            Consent::Form(form) => Ok(form),
-            Consent::Automatic(_) => Err(skip(AUTOMATIC_CONSENT)),
-        }
-    }
-
-    /// Logs in as needed; then the consent page's form, or the redirect with a code of a
-    /// server that consents by itself.
-    pub(super) async fn consent(&self, query: &str) -> Result<Consent, Outcome> {
-        let url = self.authorize_url(query)?;
-        let mut stop = self.get(&url).await?;
-        for _ in 0..4 {
-            if let Some(leaving) = &stop.leaving {
-                if query_param(leaving, "code").is_some() {
-                    return Ok(Consent::Automatic(stop));
-                }
-                return Err(fail(
-                    "the consent page",
-                    format!("a redirect to {}", redact_url(leaving)),
-                ));
-            }
-            let Some(form) = read_form(&stop.reply.body, &stop.url) else {
-                return Err(fail(
-                    "the consent page",
-                    format!("a page without a form: {}", outline(&stop.reply)),
-                ));
-            };
-            if !form.is_login() {
-                return Ok(Consent::Form(form));
-            }
-            stop = self.log_in(&form).await?;
-        }
-        Err(fail("the consent page after login", "more login pages"))
     }
 }

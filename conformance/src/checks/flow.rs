@@ -2,15 +2,13 @@
 //! tokens through the code flow, fresh wallet and resource-server clients, the demo protected
 //! resources and their `WWW-Authenticate` challenges.
 
-use std::collections::BTreeMap;
-
 use rand::Rng;
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::ctx::{ClientCreds, Ctx, basic, form_pair, member};
 use crate::http::Reply;
-use crate::model::{CheckResult, Outcome, fail, skip};
+use crate::model::{Outcome, fail, skip};
 use crate::ua::UserAgent;
 
 /// RFC 7636 Appendix B: the strict profile requires PKCE, and S256 works in both.
@@ -112,16 +110,6 @@ pub(super) async fn token_call_with(
     ctx.send(basic(ctx.post_form(&url, &body), caller)).await
 }
 
-/// Is `token` active for `caller`, by introspection?
-pub(super) async fn is_active(
-    ctx: &Ctx,
-    caller: &ClientCreds,
-    token: &str,
-) -> Result<bool, Outcome> {
-    let view = ctx.introspect(caller, token).await?;
-    Ok(view.get("active") == Some(&Value::Bool(true)))
-}
-
 /// A short id no other check uses: checks run concurrently against one server.
 pub(super) fn unique(prefix: &str) -> String {
     format!(
@@ -193,50 +181,6 @@ pub(super) fn no_resource(reply: Reply) -> Result<Reply, Outcome> {
     Ok(reply)
 }
 
-/// The parameters of the one `WWW-Authenticate: Bearer …` challenge (RFC 6750 §3): each at
-/// most once, each value quoted and made only of the characters §3 permits.
-pub(super) fn bearer_challenge(reply: &Reply) -> Result<BTreeMap<String, String>, Outcome> {
-    let all: Vec<_> = reply.headers.get_all("www-authenticate").iter().collect();
-    let [one] = all.as_slice() else {
-        return Err(fail(
-            "exactly one WWW-Authenticate challenge",
-            format!("{} of them", all.len()),
-        ));
-    };
-    let text = one
-        .to_str()
-        .map_err(|_| fail("an ASCII challenge", "a header with other bytes"))?;
-    let (scheme, rest) = text.split_once(' ').unwrap_or((text, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(fail("a Bearer challenge", text));
-    }
-    let mut params = BTreeMap::new();
-    for part in rest.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (name, value) = part
-            .split_once('=')
-            .ok_or_else(|| fail("name=value attributes", text))?;
-        let value = value
-            .strip_prefix('"')
-            .and_then(|v| v.strip_suffix('"'))
-            .ok_or_else(|| fail("quoted attribute values", text))?;
-        if !super::token_err::is_error_text(value) {
-            return Err(fail(
-                format!("{name} made of the characters RFC 6750 §3 permits"),
-                value,
-            ));
-        }
-        if params.insert(name.to_owned(), value.to_owned()).is_some() {
-            return Err(fail(format!("{name} at most once"), text));
-        }
-    }
-    Ok(params)
-}
-
-/// The `error` attribute of the challenge, if any.
-pub(super) fn challenge_error(reply: &Reply) -> Result<Option<String>, Outcome> {
-    Ok(bearer_challenge(reply)?.remove("error"))
-}
-
 /// A string set from a space-separated `scope` or a JSON array.
 pub(super) fn scope_set(value: Option<&Value>) -> std::collections::BTreeSet<String> {
     match value {
@@ -275,21 +219,4 @@ pub(super) async fn token_at_fixed_time(ctx: &Ctx) -> Result<(ClientCreds, Strin
         .and_then(Value::as_i64)
         .ok_or_else(|| fail("a numeric expires_in", &issued))?;
     Ok((client, token, expires_in))
-}
-
-/// An authenticated call to `endpoint` (introspection, revocation) without `token`, with or
-/// without a hint: 400 invalid_request.
-pub(super) async fn no_token_is_invalid_request(ctx: &Ctx, endpoint: &str) -> CheckResult {
-    let client = ctx.cc_client().await?;
-    let url = ctx.endpoint(endpoint)?;
-    for body in ["", "token_type_hint=access_token"] {
-        let reply = ctx.send(basic(ctx.post_form(&url, body), &client)).await?;
-        if !(reply.status == 400 && reply.error_code().as_deref() == Some("invalid_request")) {
-            return Err(fail(
-                format!("400 invalid_request for body {body:?}"),
-                reply.summary(),
-            ));
-        }
-    }
-    Ok(())
 }

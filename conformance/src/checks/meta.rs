@@ -5,10 +5,12 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use super::bearer::Deviations;
 use super::flow::{CHALLENGE, scope_set};
+use super::introspect::own_view;
 use crate::check;
 use crate::ctx::{ClientCreds, Ctx, basic, form_pair};
-use crate::model::{Check, CheckResult, Outcome, deviate, ensure, fail};
+use crate::model::{Check, CheckResult, Outcome, deviate, ensure, fail, skip};
 use crate::ua::UserAgent;
 
 pub(super) fn checks() -> Vec<Check> {
@@ -16,7 +18,23 @@ pub(super) fn checks() -> Vec<Check> {
         check!(
             "meta-01",
             ["META-01"],
-            Must,
+            [
+                (
+                    Must,
+                    "RFC 8414 §3.2",
+                    "A successful response MUST use the 200 OK HTTP status code and return a JSON object using the \"application/json\" content type"
+                ),
+                (
+                    Must,
+                    "RFC 8414 §3.2",
+                    "Claims that return multiple values are represented as JSON arrays. Claims with zero elements MUST be omitted from the response."
+                ),
+                (
+                    Recommended,
+                    "RFC 9700 §2.6",
+                    "It is therefore RECOMMENDED that authorization servers publish OAuth Authorization Server Metadata according to [RFC8414]"
+                )
+            ],
             Both,
             [],
             "the well-known metadata is a JSON object; multi-valued members are arrays, and none is empty",
@@ -25,7 +43,18 @@ pub(super) fn checks() -> Vec<Check> {
         check!(
             "meta-02",
             ["META-02"],
-            Must,
+            [
+                (
+                    Must,
+                    "RFC 8414 §3.3",
+                    "The \"issuer\" value returned MUST be identical to the authorization server's issuer identifier value into which the well-known URI string was inserted"
+                ),
+                (
+                    Required,
+                    "RFC 8414 §2",
+                    "issuer REQUIRED. The authorization server's issuer identifier, which is a URL that uses the \"https\" scheme and has no query or fragment components."
+                )
+            ],
             Both,
             [],
             "issuer is exactly the issuer the well-known URL came from, without query or fragment, https outside loopback",
@@ -34,16 +63,41 @@ pub(super) fn checks() -> Vec<Check> {
         check!(
             "meta-03",
             ["META-03"],
-            Must,
+            [
+                (
+                    Required,
+                    "RFC 8414 §2",
+                    "response_types_supported REQUIRED. JSON array containing a list of the OAuth 2.0 \"response_type\" values that this authorization server supports."
+                ),
+                (
+                    Must,
+                    "RFC 6749 §3.1",
+                    "The authorization server MUST support the use of the HTTP \"GET\" method [RFC2616] for the authorization endpoint"
+                ),
+                (
+                    Required,
+                    "RFC 6749 §5.2",
+                    "error REQUIRED. A single ASCII [USASCII] error code"
+                ),
+                (
+                    Decision,
+                    "META-03",
+                    "`token` is not listed, and authorize without parameters gives an HTML error page."
+                )
+            ],
             Both,
             [],
-            "response_types_supported has code but not token; the authorization and token endpoints are absolute and live",
+            "response_types_supported has code; the authorization and token endpoints are absolute and live (the reference: no token listed, an HTML error page)",
             meta_03
         ),
         check!(
             "meta-04",
             ["META-04"],
-            Decision,
+            [(
+                Decision,
+                "META-04",
+                "`grant_types_supported` is present and equals the set of grants that work. … Every unlisted grant → unsupported_grant_type."
+            )],
             Both,
             [],
             "grant_types_supported lists exactly the grants that work; unlisted grants give unsupported_grant_type",
@@ -52,7 +106,11 @@ pub(super) fn checks() -> Vec<Check> {
         check!(
             "meta-05",
             ["META-05"],
-            Decision,
+            [(
+                Decision,
+                "META-05",
+                "`token_endpoint_auth_methods_supported` contains `client_secret_basic` and `client_secret_post` … Every listed method works, and `none` and every unlisted method fail."
+            )],
             Both,
             [],
             "the auth methods lists have client_secret_basic and client_secret_post, which work; none and unlisted methods fail",
@@ -61,25 +119,54 @@ pub(super) fn checks() -> Vec<Check> {
         check!(
             "meta-06",
             ["META-06"],
-            Should,
+            [(
+                Recommended,
+                "RFC 8414 §2",
+                "scopes_supported RECOMMENDED. JSON array containing a list of the OAuth 2.0 [RFC6749] \"scope\" values that this authorization server supports."
+            )],
             Both,
             [],
-            "revocation and introspection endpoints are advertised and work, and scopes_supported is present",
+            "scopes_supported is present; where revocation and introspection endpoints are advertised, they work",
             meta_06
         ),
         check!(
             "meta-07a",
             ["META-07"],
-            Must,
+            [
+                (
+                    MustNot,
+                    "RFC 8414 §2",
+                    "token_endpoint_auth_signing_alg_values_supported … The value \"none\" MUST NOT be used."
+                ),
+                (
+                    Must,
+                    "RFC 7636 §4.2",
+                    "\"S256\" is Mandatory To Implement (MTI) on the server."
+                ),
+                (
+                    Recommended,
+                    "RFC 9700 §2.1.1",
+                    "It is RECOMMENDED for authorization servers to publish the element code_challenge_methods_supported in their Authorization Server Metadata"
+                ),
+                (
+                    Decision,
+                    "META-07",
+                    "No `*_signing_alg_values_supported` member contains `none`."
+                )
+            ],
             Both,
             [],
-            "code_challenge_methods_supported has S256, and no signing algorithm list has none",
+            "no client-authentication signing list has none; code_challenge_methods_supported is present and has S256",
             meta_07a
         ),
         check!(
             "meta-07b",
             ["META-07"],
-            Must,
+            [(
+                Must,
+                "RFC 8414 §2",
+                "code_challenge_methods_supported … JSON array containing a list of Proof Key for Code Exchange (PKCE) [RFC7636] code challenge methods supported by this authorization server."
+            )],
             Both,
             [Ua],
             "code_challenge_methods_supported lists plain exactly when plain works",
@@ -143,6 +230,17 @@ async fn meta_01(ctx: Ctx) -> CheckResult {
             )?;
         }
     }
+    // Found only at OpenID Connect's location: RFC 8414 metadata is a RECOMMENDED.
+    let rfc8414 = crate::discovery::metadata_urls(&ctx.run.target.issuer);
+    if rfc8414.first() != Some(&url) {
+        return Err(deviate(
+            format!(
+                "RFC 8414 metadata at {}",
+                rfc8414.first().map_or("", String::as_str)
+            ),
+            format!("metadata only at {url}"),
+        ));
+    }
     Ok(())
 }
 
@@ -189,19 +287,31 @@ async fn meta_02(ctx: Ctx) -> CheckResult {
 
 async fn meta_03(ctx: Ctx) -> CheckResult {
     let doc = metadata(&ctx).clone();
-    let types = strings(&doc, "response_types_supported")?;
-    ensure(
-        types.contains("code"),
-        "response_types_supported with code",
-        format!("{types:?}"),
-    )?;
-    ensure(
-        !types.contains("token"),
-        "no token (implicit) in response_types_supported",
-        format!("{types:?}"),
-    )?;
-    for name in ["authorization_endpoint", "token_endpoint"] {
-        let url = doc.get(name).and_then(Value::as_str).unwrap_or("");
+    let mut warnings = Deviations::default();
+    // RFC 8414 §2: the authorization endpoint is REQUIRED unless no grant type uses it (and
+    // then response_types_supported may have nothing to list).
+    let grants = doc.get("grant_types_supported").map(|g| scope_set(Some(g)));
+    let without_authorize = doc.get("authorization_endpoint").is_none()
+        && grants.is_some_and(|g| !g.contains("authorization_code") && !g.contains("implicit"));
+    let types = if without_authorize && doc.get("response_types_supported").is_none() {
+        BTreeSet::new()
+    } else {
+        strings(&doc, "response_types_supported")?
+    };
+    if !without_authorize {
+        ensure(
+            types.contains("code"),
+            "response_types_supported with code",
+            format!("{types:?}"),
+        )?;
+    }
+    let endpoints: &[&str] = if without_authorize {
+        &["token_endpoint"]
+    } else {
+        &["authorization_endpoint", "token_endpoint"]
+    };
+    for name in endpoints {
+        let url = doc.get(*name).and_then(Value::as_str).unwrap_or("");
         ensure(
             url::Url::parse(url).is_ok(),
             format!("`{name}` as an absolute URL"),
@@ -209,32 +319,44 @@ async fn meta_03(ctx: Ctx) -> CheckResult {
         )?;
     }
 
-    let authorize = ctx
-        .send(ctx.http().get(ctx.endpoint("authorization")?))
-        .await?;
-    ensure(
-        (400..500).contains(&authorize.status) && authorize.status != 404,
-        "authorize without parameters: an error page, not 404",
-        authorize.summary(),
-    )?;
-    let content_type = authorize.header("content-type").unwrap_or("");
-    ensure(
-        content_type.starts_with("text/html"),
-        "an HTML error page",
-        content_type,
-    )?;
+    if !without_authorize {
+        let authorize = ctx
+            .send(ctx.http().get(ctx.endpoint("authorization")?))
+            .await?;
+        ensure(
+            !matches!(authorize.status, 404 | 405),
+            "authorize without parameters: the endpoint is there and takes GET (not 404 or 405)",
+            authorize.summary(),
+        )?;
+        let content_type = authorize.header("content-type").unwrap_or("");
+        if !(400..500).contains(&authorize.status) || !content_type.starts_with("text/html") {
+            warnings.note(
+                "authorize without parameters: an HTML error page (4xx text/html)",
+                format!("{} {content_type}", authorize.status),
+            );
+        }
+    }
 
     let token = ctx.send(ctx.http().post(ctx.endpoint("token")?)).await?;
     ensure(
-        (400..500).contains(&token.status) && token.status != 404,
-        "token POST without a body: a JSON error, not 404",
+        (400..500).contains(&token.status) && !matches!(token.status, 404 | 405),
+        "token POST without a body: an error, not 404 or 405",
         token.summary(),
     )?;
     ensure(
         token.error_code().is_some(),
-        "a JSON error body",
+        "a JSON error body (RFC 6749 §5.2)",
         &token.body,
-    )
+    )?;
+
+    // SEC-BCP-04a judges the implicit grant itself; here `token` is the reference's choice.
+    if types.contains("token") {
+        warnings.note(
+            "no token (implicit) in response_types_supported",
+            format!("{types:?}"),
+        );
+    }
+    warnings.finish()
 }
 
 /// The token endpoint's `error` for `grant_type` as `client`, with made-up grant values.
@@ -305,6 +427,20 @@ async fn meta_04(ctx: Ctx) -> CheckResult {
     Ok(())
 }
 
+/// The parameters of a request to `endpoint` as `client`: client_credentials with the
+/// client's scope at the token endpoint, a fresh token of its own elsewhere.
+async fn params_for(ctx: &Ctx, endpoint: &str, client: &ClientCreds) -> Result<String, Outcome> {
+    if endpoint != "token" {
+        return Ok(form_pair("token", &ctx.access_token(client).await?));
+    }
+    let mut params = "grant_type=client_credentials".to_owned();
+    if let Some(scope) = &client.scope {
+        params.push('&');
+        params.push_str(&form_pair("scope", scope));
+    }
+    Ok(params)
+}
+
 async fn meta_05(ctx: Ctx) -> CheckResult {
     let doc = metadata(&ctx).clone();
     let client = ctx.cc_client().await?;
@@ -316,7 +452,10 @@ async fn meta_05(ctx: Ctx) -> CheckResult {
         ),
         ("revocation", "revocation_endpoint_auth_methods_supported"),
     ] {
-        let url = ctx.endpoint(endpoint)?;
+        // Only the endpoints the target advertises.
+        let Ok(url) = ctx.endpoint(endpoint) else {
+            continue;
+        };
         let methods = match doc.get(list) {
             Some(value) => scope_set(Some(value)),
             // Absent means client_secret_basic only (RFC 8414 §2).
@@ -335,12 +474,11 @@ async fn meta_05(ctx: Ctx) -> CheckResult {
             format!("{methods:?}"),
         )?;
 
+        // Introspection may show a caller nothing of its own token (RFC 7662 §2.2): the
+        // caller is recognised when the body method sees what Basic sees.
+        let mut seen_by_basic = None;
         for method in ["client_secret_basic", "client_secret_post"] {
-            let params = if endpoint == "token" {
-                "grant_type=client_credentials".to_owned()
-            } else {
-                form_pair("token", &ctx.access_token(&client).await?)
-            };
+            let params = params_for(&ctx, endpoint, &client).await?;
             let request = if method == "client_secret_basic" {
                 basic(ctx.post_form(&url, &params), &client)
             } else {
@@ -358,20 +496,19 @@ async fn meta_05(ctx: Ctx) -> CheckResult {
                 reply.summary(),
             )?;
             if endpoint == "introspection" {
-                let body = reply.json()?;
-                ensure(
-                    body["active"] == true,
-                    format!("{method}: the caller was recognised"),
-                    &body,
-                )?;
+                let active = reply.json()?.get("active").cloned();
+                match &seen_by_basic {
+                    None => seen_by_basic = Some(active),
+                    Some(basic) => ensure(
+                        &active == basic,
+                        format!("{method}: the caller recognised as with Basic (active {basic:?})"),
+                        format!("active {active:?}"),
+                    )?,
+                }
             }
         }
 
-        let params = if endpoint == "token" {
-            "grant_type=client_credentials".to_owned()
-        } else {
-            form_pair("token", &ctx.access_token(&client).await?)
-        };
+        let params = params_for(&ctx, endpoint, &client).await?;
         let id = form_pair("client_id", &client.id);
         for (method, body) in [
             ("none", format!("{params}&{id}")),
@@ -388,9 +525,11 @@ async fn meta_05(ctx: Ctx) -> CheckResult {
             ),
         ] {
             let reply = ctx.send(ctx.post_form(&url, &body)).await?;
+            // No Authorization header was sent: 401 is a MAY then (RFC 6749 §5.2), 400 is lawful.
             ensure(
-                reply.status == 401 && reply.error_code().as_deref() == Some("invalid_client"),
-                format!("{endpoint} with {method}: 401 invalid_client"),
+                matches!(reply.status, 400 | 401)
+                    && reply.error_code().as_deref() == Some("invalid_client"),
+                format!("{endpoint} with {method}: invalid_client (400 or 401)"),
                 reply.summary(),
             )?;
         }
@@ -400,28 +539,29 @@ async fn meta_05(ctx: Ctx) -> CheckResult {
 
 async fn meta_06(ctx: Ctx) -> CheckResult {
     let doc = metadata(&ctx).clone();
-    for name in ["revocation_endpoint", "introspection_endpoint"] {
-        ensure(
-            doc.get(name).is_some_and(Value::is_string),
-            format!("`{name}` advertised"),
-            "absent",
-        )?;
+    let mut warnings = Deviations::default();
+    if doc
+        .get("scopes_supported")
+        .and_then(Value::as_array)
+        .is_none_or(Vec::is_empty)
+    {
+        warnings.note("scopes_supported present", "absent");
     }
-    ensure(
-        doc.get("scopes_supported")
-            .and_then(Value::as_array)
-            .is_some_and(|s| !s.is_empty()),
-        "scopes_supported present",
-        "absent",
-    )?;
+    // Both endpoints are OPTIONAL (RFC 8414 §2); what is advertised must work.
+    let advertised = |name: &str| doc.get(name).is_some_and(Value::is_string);
+    if !advertised("revocation_endpoint") || !advertised("introspection_endpoint") {
+        warnings.finish()?;
+        return Err(skip(
+            "the target does not advertise both revocation_endpoint and introspection_endpoint (OPTIONAL in RFC 8414 §2)",
+        ));
+    }
     let client = ctx.cc_client().await?;
     let token = ctx.access_token(&client).await?;
-    let before = ctx.introspect(&client, &token).await?;
-    ensure(
-        before["active"] == true,
-        "introspection finds the live token",
-        &before,
-    )?;
+    // Introspection may hide a client's own token (RFC 7662 §2.2): then nothing to see.
+    if let Err(absent) = own_view(&ctx, &client, &token, "").await {
+        warnings.finish()?;
+        return Err(absent);
+    }
     let revoked = ctx.token_call("revocation", &client, &token).await?;
     ensure(
         revoked.status == 200,
@@ -433,32 +573,57 @@ async fn meta_06(ctx: Ctx) -> CheckResult {
         after["active"] == false,
         "the revoked token is inactive",
         &after,
-    )
+    )?;
+    warnings.finish()
 }
+
+/// RFC 8414 §2's client-authentication signing lists, where "none" MUST NOT be used.
+const AUTH_SIGNING_LISTS: [&str; 3] = [
+    "token_endpoint_auth_signing_alg_values_supported",
+    "revocation_endpoint_auth_signing_alg_values_supported",
+    "introspection_endpoint_auth_signing_alg_values_supported",
+];
 
 async fn meta_07a(ctx: Ctx) -> CheckResult {
     let doc = metadata(&ctx).clone();
-    let methods = strings(&doc, "code_challenge_methods_supported")?;
-    ensure(
-        methods.contains("S256"),
-        "code_challenge_methods_supported with S256",
-        format!("{methods:?}"),
-    )?;
+    let mut warnings = Deviations::default();
     if let Some(object) = doc.as_object() {
         for (name, value) in object {
-            if name.ends_with("_signing_alg_values_supported") {
-                ensure(
-                    !scope_set(Some(value)).contains("none"),
-                    format!("{name} without none"),
-                    value,
-                )?;
+            if !name.ends_with("_signing_alg_values_supported")
+                || !scope_set(Some(value)).contains("none")
+            {
+                continue;
             }
+            if AUTH_SIGNING_LISTS.contains(&name.as_str()) {
+                return Err(fail(format!("{name} without none"), value));
+            }
+            // Elsewhere (OpenID Connect's lists, say) none may be lawful.
+            warnings.note(format!("{name} without none"), value);
         }
     }
-    Ok(())
+    match doc.get("code_challenge_methods_supported") {
+        None => warnings.note("code_challenge_methods_supported present", "absent"),
+        Some(_) => {
+            let methods = strings(&doc, "code_challenge_methods_supported")?;
+            ensure(
+                methods.contains("S256"),
+                "code_challenge_methods_supported with S256, which is mandatory to implement",
+                format!("{methods:?}"),
+            )?;
+        }
+    }
+    warnings.finish()
 }
 
 async fn meta_07b(ctx: Ctx) -> CheckResult {
+    if metadata(&ctx)
+        .get("code_challenge_methods_supported")
+        .is_none()
+    {
+        return Err(skip(
+            "the metadata has no code_challenge_methods_supported to compare with",
+        ));
+    }
     let listed = strings(metadata(&ctx), "code_challenge_methods_supported")?.contains("plain");
     let client = ctx.code_client().await?;
     let query = [
@@ -470,9 +635,9 @@ async fn meta_07b(ctx: Ctx) -> CheckResult {
         form_pair("code_challenge_method", "plain"),
     ]
     .join("&");
-    let landing = UserAgent::new(&ctx).authorize(&query).await?;
-    landing.location()?;
-    let works = match landing.param("code") {
+    let ua = UserAgent::new(&ctx);
+    // Any refusal (an error redirect, an error page) means plain does not work.
+    let works = match ua.authorize(&query).await?.param("code") {
         Some(code) => {
             ctx.remember(&code);
             let body = [
@@ -486,6 +651,12 @@ async fn meta_07b(ctx: Ctx) -> CheckResult {
         }
         None => false,
     };
+    if listed && !works {
+        // Unless the flow itself does not complete: then plain proves nothing.
+        super::flow::code_for(&ctx, &ua, &client).await.map_err(|_| {
+            skip("the code flow does not complete with S256 either: nothing to compare plain with")
+        })?;
+    }
     ensure(
         works == listed,
         format!("plain listed ({listed}) exactly when it works"),

@@ -4,22 +4,31 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest as _, Sha256};
 
-use super::code_flow::{
-    CHALLENGE, StateBack, VERIFIER, code, code_query, error_redirect, grant_error, join, logged_in,
-    ok_body, outline, redeem, s256, strict,
+use super::authz_err::{
+    Ended, Expect, error_response, required_error_response, scope_extra, signed_in,
 };
+use super::authz_redir::stopped_at_login;
+use super::code_flow::{
+    CHALLENGE, StateBack, VERIFIER, code, code_query, grant_error, join, ok_body, outline,
+    redact_url, redeem, s256, strict,
+};
+use super::token_err::Deviations;
 use crate::check;
 use crate::ctx::{ClientCreds, Ctx, form_pair};
 use crate::http::Reply;
-use crate::model::{Check, CheckResult, Outcome, ensure};
-use crate::ua::{Landing, UserAgent};
+use crate::model::{Check, CheckResult, Outcome, deviate, fail, skip};
+use crate::ua::UserAgent;
 
 pub(super) fn checks() -> Vec<Check> {
     vec![
         check!(
             "pkce-01",
             ["PKCE-01"],
-            Must,
+            [(
+                Must,
+                "RFC 7636 §4.6",
+                "If the values are equal, the token endpoint MUST continue processing as normal (as defined by OAuth 2.0 [RFC6749])."
+            )],
             Both,
             [Ua],
             "S256 with the RFC 7636 Appendix B pair is redeemed",
@@ -28,7 +37,11 @@ pub(super) fn checks() -> Vec<Check> {
         check!(
             "pkce-02",
             ["PKCE-02"],
-            Must,
+            [(
+                Must,
+                "RFC 7636 §4.6",
+                "If the values are not equal, an error response indicating \"invalid_grant\" … MUST be returned."
+            )],
             Both,
             [Ua],
             "an S256 verifier one character off gives invalid_grant",
@@ -37,7 +50,11 @@ pub(super) fn checks() -> Vec<Check> {
         check!(
             "pkce-03a",
             ["PKCE-03"],
-            Should,
+            [(
+                Decision,
+                "PKCE-03",
+                "Vendor profile: `plain`, and a challenge sent without a method (which defaults to `plain`), succeed only when the verifier equals the challenge"
+            )],
             VendorOnly,
             [Ua],
             "vendor profile: plain, and a challenge without a method, are redeemed with the verifier equal to the challenge",
@@ -46,52 +63,100 @@ pub(super) fn checks() -> Vec<Check> {
         check!(
             "pkce-03b",
             ["PKCE-03"],
-            Must,
+            [(
+                Must,
+                "RFC 7636 §4.6",
+                "If the values are not equal, an error response indicating \"invalid_grant\" … MUST be returned."
+            )],
             VendorOnly,
             [Ua],
-            "vendor profile: a plain challenge is never taken for S256",
+            "vendor profile: a plain challenge (or one without a method) is never taken for S256",
             pkce_03b
         ),
         check!(
             "pkce-03c",
             ["PKCE-03"],
-            Should,
+            [
+                (
+                    Must,
+                    "RFC 7636 §4.4.1",
+                    "If the server supporting PKCE does not support the requested transformation, the authorization endpoint MUST return the authorization error response with \"error\" value set to \"invalid_request\"."
+                ),
+                (
+                    MustNot,
+                    "RFC 6749 §4.1.2.1",
+                    "Values for the \"error_description\" parameter MUST NOT include characters outside the set %x20-21 / %x23-5B / %x5D-7E."
+                ),
+                (
+                    Should,
+                    "RFC 9700 §2.1.1",
+                    "When using PKCE, clients SHOULD use PKCE code challenge methods that do not expose the PKCE verifier in the authorization request."
+                ),
+                (
+                    Decision,
+                    "PKCE-03",
+                    "Strict profile: `plain` or a missing method → error redirect invalid_request."
+                )
+            ],
             StrictOnly,
             [Ua],
-            "strict profile: plain or a missing method gives an invalid_request redirect",
+            "strict profile: plain or a missing method is refused, with invalid_request",
             pkce_03c
         ),
         check!(
             "pkce-04",
             ["PKCE-04"],
-            Must,
+            [(
+                Must,
+                "RFC 7636 §4.4.1",
+                "If the server supporting PKCE does not support the requested transformation, the authorization endpoint MUST return the authorization error response with \"error\" value set to \"invalid_request\"."
+            )],
             Both,
             [Ua],
-            "an unknown code_challenge_method gives an invalid_request redirect",
+            "an unknown code_challenge_method gets no code but an invalid_request error",
             pkce_04
         ),
         check!(
             "pkce-05",
             ["PKCE-05"],
-            Must,
+            [
+                (
+                    Must,
+                    "RFC 9700 §2.1.1",
+                    "If a client sends a valid PKCE code_challenge parameter in the authorization request, the authorization server MUST enforce the correct usage of code_verifier at the token endpoint."
+                ),
+                (
+                    Decision,
+                    "AMB-30",
+                    "the reference uses `invalid_request` for missing or malformed parameters and `invalid_grant` for code-binding failures. The suite accepts the listed alternatives."
+                )
+            ],
             Both,
             [Ua],
-            "a code bound to a challenge, redeemed without a verifier, gives 400",
+            "a code bound to a challenge, redeemed without a verifier, gives 400 invalid_grant or invalid_request",
             pkce_05
         ),
         check!(
             "pkce-06",
             ["PKCE-06"],
-            Must,
+            [(
+                Must,
+                "RFC 9700 §2.1.1",
+                "Authorization servers MUST mitigate PKCE downgrade attacks by ensuring that a token request containing a code_verifier parameter is accepted only if a code_challenge parameter was present in the authorization request"
+            )],
             Both,
             [Ua],
-            "a verifier for a code issued without a challenge gives 400 (no PKCE downgrade)",
+            "a verifier for a code issued without a challenge gets no token (no PKCE downgrade)",
             pkce_06
         ),
         check!(
             "pkce-07a",
             ["PKCE-07"],
-            Decision,
+            [(
+                Decision,
+                "PKCE-07",
+                "A challenge shorter than 43 characters, longer than 128, or with characters outside `A-Z a-z 0-9 - . _ ~` → error redirect invalid_request."
+            )],
             Both,
             [Ua],
             "a code_challenge outside 43..128 characters of the unreserved set gives an invalid_request redirect",
@@ -100,22 +165,83 @@ pub(super) fn checks() -> Vec<Check> {
         check!(
             "pkce-07b",
             ["PKCE-07"],
-            Decision,
+            [
+                (
+                    Must,
+                    "RFC 9700 §2.1.1",
+                    "If a client sends a valid PKCE code_challenge parameter in the authorization request, the authorization server MUST enforce the correct usage of code_verifier at the token endpoint."
+                ),
+                (
+                    Decision,
+                    "PKCE-07",
+                    "A malformed verifier at the token endpoint → 400 invalid_grant."
+                )
+            ],
             Both,
             [Ua],
-            "a malformed code_verifier gives invalid_grant",
+            "a malformed code_verifier gets no token: invalid_grant on the reference",
             pkce_07b
         ),
         check!(
             "pkce-08",
             ["PKCE-08"],
-            Decision,
+            [(
+                Decision,
+                "AMB-34",
+                "PKCE is optional in the vendor profile and required in the strict profile."
+            )],
             StrictOnly,
             [Ua],
             "strict profile: a request without code_challenge gives an invalid_request redirect",
             pkce_08
         ),
     ]
+}
+
+/// Does the target offer PKCE? RFC 9700 §2.1.1 has a server make that detectable: in its
+/// metadata, or (the strict profile) by the deployment. Without it, the checks that need the
+/// server to enforce a challenge have no premise.
+fn offers_pkce(ctx: &Ctx) -> CheckResult {
+    let listed = ctx
+        .endpoints()
+        .metadata
+        .get("code_challenge_methods_supported")
+        .and_then(|v| v.as_array())
+        .is_some_and(|methods| !methods.is_empty());
+    if listed || strict(ctx) {
+        return Ok(());
+    }
+    Err(skip(
+        "the target advertises no code_challenge_methods_supported and is not run in the strict \
+         profile: nothing says it enforces PKCE",
+    ))
+}
+
+/// Does the metadata list this `code_challenge_method`?
+fn lists_method(ctx: &Ctx, method: &str) -> bool {
+    ctx.endpoints()
+        .metadata
+        .get("code_challenge_methods_supported")
+        .and_then(|v| v.as_array())
+        .is_some_and(|methods| methods.iter().any(|m| m.as_str() == Some(method)))
+}
+
+/// `pkce` with the client's scope and a state, for the client's own redirect URI.
+fn pkce_query(client: &ClientCreds, pkce: &str) -> String {
+    code_query(
+        &client.id,
+        Some(client.redirect()),
+        &join(&[&scope_extra(client), "state=st", pkce]),
+    )
+}
+
+/// The token request's half: the client's redirect URI and `verifier` (or none).
+fn verifier_params(client: &ClientCreds, verifier: Option<&str>) -> String {
+    let verifier = verifier.map(|v| form_pair("code_verifier", v));
+    join(&[
+        &form_pair("redirect_uri", client.redirect()),
+        verifier.as_deref().unwrap_or(""),
+    ])
 }
 
 /// A code for `client` with these PKCE parameters, redeemed with `verifier` (or none).
@@ -126,42 +252,67 @@ async fn round_trip(
     pkce: &str,
     verifier: Option<&str>,
 ) -> Result<Reply, Outcome> {
-    let code = code(ua, &code_query(&client.id, Some(client.redirect()), pkce)).await?;
-    let verifier = verifier.map(|v| form_pair("code_verifier", v));
-    let params = join(&[
-        &form_pair("redirect_uri", client.redirect()),
-        verifier.as_deref().unwrap_or(""),
-    ]);
-    redeem(ctx, client, &code, &params).await
+    let code = code(ua, &pkce_query(client, pkce)).await?;
+    redeem(ctx, client, &code, &verifier_params(client, verifier)).await
 }
 
-/// The authorization answer for `pkce` must be an invalid_request redirect with the state.
+/// Like [`round_trip`] for a `plain` challenge, which a server need not support: `None` where
+/// the authorization request was refused.
+async fn plain_round_trip(
+    ctx: &Ctx,
+    ua: &UserAgent,
+    client: &ClientCreds,
+    pkce: &str,
+    verifier: &str,
+) -> Result<Option<Reply>, Outcome> {
+    let landing = ua.authorize(&pkce_query(client, pkce)).await?;
+    let Some(code) = landing.param("code") else {
+        if let Some(premise) = stopped_at_login(&landing) {
+            return Err(premise);
+        }
+        return Ok(None);
+    };
+    let reply = redeem(ctx, client, &code, &verifier_params(client, Some(verifier))).await?;
+    Ok(Some(reply))
+}
+
+/// Why RFC 7636 §4.4.1 requires the authorization error response itself (not a page) when
+/// a server refuses a transformation it does not support.
+const UNSUPPORTED_METHOD: &str =
+    "RFC 7636 §4.4.1, for a transformation the server does not support";
+
+/// The authorization answer for `pkce` must be refused with invalid_request and the state;
+/// a code is handed back for the caller to weigh. With `required_by`, a page instead of the
+/// error redirect fails (see [`required_error_response`]); without, it deviates.
 async fn refused_at_authorization(
     ua: &UserAgent,
     client: &ClientCreds,
     pkce: &str,
     case: &str,
-) -> CheckResult {
-    let query = code_query(
-        &client.id,
-        Some(client.redirect()),
-        &join(&["state=st", pkce]),
-    );
-    let landing: Landing = ua.authorize(&query).await?;
-    error_redirect(
-        &landing,
-        client.redirect(),
-        &["invalid_request"],
-        StateBack::Exactly(Some("st")),
-        case,
-    )
-    .map(|_| ())
+    required_by: Option<&str>,
+    deviations: &mut Deviations,
+) -> Result<Option<String>, Outcome> {
+    let landing = ua.authorize(&pkce_query(client, pkce)).await?;
+    let expect = Expect {
+        target: client.redirect(),
+        accepted: &["invalid_request"],
+        state: StateBack::Exactly(Some("st")),
+        fragment_ok: false,
+    };
+    let ended = match required_by {
+        Some(why) => required_error_response(&landing, expect, case, why, deviations)?,
+        None => error_response(&landing, expect, case, deviations)?,
+    };
+    match ended {
+        Ended::Granted(location) => Ok(Some(location)),
+        Ended::Page | Ended::Refused => Ok(None),
+    }
 }
 
 /// A code client and a user agent whose user has logged in.
 async fn flow(ctx: &Ctx) -> Result<(ClientCreds, UserAgent), Outcome> {
     let client = ctx.code_client().await?;
-    let ua = logged_in(ctx, &client).await?;
+    let ua = signed_in(ctx, &client).await?;
     Ok((client, ua))
 }
 
@@ -187,6 +338,7 @@ async fn pkce_01(ctx: Ctx) -> CheckResult {
 }
 
 async fn pkce_02(ctx: Ctx) -> CheckResult {
+    offers_pkce(&ctx)?;
     let (client, ua) = flow(&ctx).await?;
     for position in [0, 21, VERIFIER.len() - 1] {
         let off: String = VERIFIER
@@ -212,63 +364,93 @@ async fn pkce_02(ctx: Ctx) -> CheckResult {
 const PLAIN_VALUE: &str = "plain-verifier-0123456789-0123456789-0123456789";
 
 async fn pkce_03a(ctx: Ctx) -> CheckResult {
+    offers_pkce(&ctx)?;
     let (client, ua) = flow(&ctx).await?;
     for method in ["&code_challenge_method=plain", ""] {
         let pkce = format!("code_challenge={PLAIN_VALUE}{method}");
 
-        let reply = round_trip(&ctx, &ua, &client, &pkce, Some(PLAIN_VALUE)).await?;
+        let reply = plain_round_trip(&ctx, &ua, &client, &pkce, PLAIN_VALUE).await?;
 
+        let Some(reply) = reply else {
+            return Err(fail(format!("a code for {pkce}"), "a refusal"));
+        };
         ok_body(&reply, &format!("{pkce} redeemed with the same value"))?;
     }
     Ok(())
 }
 
 async fn pkce_03b(ctx: Ctx) -> CheckResult {
+    offers_pkce(&ctx)?;
     let (client, ua) = flow(&ctx).await?;
     for method in ["&code_challenge_method=plain", ""] {
         let pkce = format!("code_challenge={CHALLENGE}{method}");
-        let query = code_query(&client.id, Some(client.redirect()), &pkce);
-        let landing = ua.authorize(&query).await?;
         // Refusing plain at authorization is also fine; a code must not accept the S256
         // verifier of a challenge sent as plain.
-        let Some(code) = landing.param("code") else {
-            continue;
-        };
-        let params = join(&[
-            &form_pair("redirect_uri", client.redirect()),
-            &form_pair("code_verifier", VERIFIER),
-        ]);
-        let reply = redeem(&ctx, &client, &code, &params).await?;
-        ensure(
-            reply.status == 400,
-            format!("{pkce:?} with the S256 verifier: 400, plain compares the verifier as is"),
-            outline(&reply),
-        )?;
+        let reply = plain_round_trip(&ctx, &ua, &client, &pkce, VERIFIER).await?;
+        if let Some(reply) = reply
+            && reply.status == 200
+        {
+            return Err(fail(
+                format!("{pkce:?} with the S256 verifier: 400, plain compares the verifier as is"),
+                outline(&reply),
+            ));
+        }
     }
     Ok(())
 }
 
 async fn pkce_03c(ctx: Ctx) -> CheckResult {
     let (client, ua) = flow(&ctx).await?;
+    // §4.4.1 binds a server that does not support plain; one that lists it and still refuses
+    // (a challenge without a method, say) does so for reasons of its own.
+    let required_by = (!lists_method(&ctx, "plain")).then_some(UNSUPPORTED_METHOD);
+    let mut deviations = Deviations::default();
     for pkce in [
         format!("code_challenge={CHALLENGE}&code_challenge_method=plain"),
         format!("code_challenge={CHALLENGE}"),
     ] {
-        refused_at_authorization(&ua, &client, &pkce, &pkce).await?;
+        // A server that supports plain may issue the code; the strict profile expects it not to.
+        if let Some(location) =
+            refused_at_authorization(&ua, &client, &pkce, &pkce, required_by, &mut deviations)
+                .await?
+        {
+            deviations.note(
+                format!("{pkce}: refused with invalid_request (plain exposes the verifier)"),
+                format!("a code: {}", redact_url(&location)),
+            );
+        }
     }
-    Ok(())
+    deviations.end()
 }
 
 async fn pkce_04(ctx: Ctx) -> CheckResult {
+    offers_pkce(&ctx)?;
     let (client, ua) = flow(&ctx).await?;
+    let mut deviations = Deviations::default();
     for method in ["S512", "SHA256"] {
         let pkce = format!("code_challenge={CHALLENGE}&code_challenge_method={method}");
-        refused_at_authorization(&ua, &client, &pkce, &format!("method {method}")).await?;
+        let case = format!("method {method}");
+        if let Some(location) = refused_at_authorization(
+            &ua,
+            &client,
+            &pkce,
+            &case,
+            Some(UNSUPPORTED_METHOD),
+            &mut deviations,
+        )
+        .await?
+        {
+            return Err(fail(
+                format!("{case}: an invalid_request error, no code"),
+                format!("a code: {}", redact_url(&location)),
+            ));
+        }
     }
-    Ok(())
+    deviations.end()
 }
 
 async fn pkce_05(ctx: Ctx) -> CheckResult {
+    offers_pkce(&ctx)?;
     let (client, ua) = flow(&ctx).await?;
 
     let reply = round_trip(&ctx, &ua, &client, &s256(), None).await?;
@@ -282,37 +464,37 @@ async fn pkce_05(ctx: Ctx) -> CheckResult {
 }
 
 async fn pkce_06(ctx: Ctx) -> CheckResult {
+    offers_pkce(&ctx)?;
     let (client, ua) = flow(&ctx).await?;
-    let query = code_query(&client.id, Some(client.redirect()), "state=st");
 
-    let landing = ua.authorize(&query).await?;
+    let landing = ua.authorize(&pkce_query(&client, "")).await?;
 
     // A server that requires PKCE (the strict profile) stops the downgrade here already.
     let Some(code) = landing.param("code") else {
-        return error_redirect(
-            &landing,
-            client.redirect(),
-            &["invalid_request"],
-            StateBack::Exactly(Some("st")),
-            "a request without a challenge",
-        )
-        .map(|_| ());
+        return stopped_at_login(&landing).map_or(Ok(()), Err);
     };
-    let params = join(&[
-        &form_pair("redirect_uri", client.redirect()),
-        &form_pair("code_verifier", VERIFIER),
-    ]);
+    let params = verifier_params(&client, Some(VERIFIER));
     let reply = redeem(&ctx, &client, &code, &params).await?;
-    // AMB-30: the reference says invalid_grant; any 400 guards the downgrade.
-    ensure(
-        reply.status == 400,
-        "a verifier for a code without a challenge: 400",
-        outline(&reply),
-    )
+    if reply.status == 200 {
+        return Err(fail(
+            "a verifier for a code without a challenge: no token",
+            outline(&reply),
+        ));
+    }
+    // AMB-30: the reference says invalid_grant; any refusal guards the downgrade.
+    if reply.status != 400 {
+        return Err(deviate(
+            "a verifier for a code without a challenge: 400",
+            outline(&reply),
+        ));
+    }
+    Ok(())
 }
 
 async fn pkce_07a(ctx: Ctx) -> CheckResult {
+    offers_pkce(&ctx)?;
     let (client, ua) = flow(&ctx).await?;
+    let mut deviations = Deviations::default();
     let cases = [
         ("42 characters", "a".repeat(42)),
         ("129 characters", "a".repeat(129)),
@@ -324,22 +506,37 @@ async fn pkce_07a(ctx: Ctx) -> CheckResult {
             &form_pair("code_challenge", challenge),
             "code_challenge_method=S256",
         ]);
-        refused_at_authorization(&ua, &client, &pkce, &format!("a challenge with {case}")).await?;
+        let case = format!("a challenge with {case}");
+        if let Some(location) =
+            refused_at_authorization(&ua, &client, &pkce, &case, None, &mut deviations).await?
+        {
+            deviations.note(
+                format!("{case}: refused with invalid_request"),
+                format!("a code: {}", redact_url(&location)),
+            );
+        }
     }
     // The boundaries themselves are fine (plain only in the vendor profile).
     if !strict(&ctx) {
         for length in [43, 128] {
             let value = "b".repeat(length);
             let pkce = format!("code_challenge={value}&code_challenge_method=plain");
-            let reply = round_trip(&ctx, &ua, &client, &pkce, Some(&value)).await?;
-            ok_body(&reply, &format!("a plain challenge of {length} characters"))?;
+            let case = format!("a plain challenge of {length} characters");
+            match plain_round_trip(&ctx, &ua, &client, &pkce, &value).await? {
+                Some(reply) => {
+                    ok_body(&reply, &case)?;
+                }
+                None => deviations.note(format!("{case}: a code"), "a refusal"),
+            }
         }
     }
-    Ok(())
+    deviations.end()
 }
 
 async fn pkce_07b(ctx: Ctx) -> CheckResult {
+    offers_pkce(&ctx)?;
     let (client, ua) = flow(&ctx).await?;
+    let mut deviations = Deviations::default();
     let mut cases = vec![
         ("S256, a 42-character verifier", s256(), "c".repeat(42)),
         (
@@ -357,13 +554,33 @@ async fn pkce_07b(ctx: Ctx) -> CheckResult {
         ));
     }
     for (case, pkce, verifier) in &cases {
-        let reply = round_trip(&ctx, &ua, &client, pkce, Some(verifier)).await?;
-        grant_error(&reply, &["invalid_grant"], case)?;
+        // Each verifier also differs from its challenge: a token for it breaks §2.1.1.
+        let Some(reply) = plain_round_trip(&ctx, &ua, &client, pkce, verifier).await? else {
+            continue;
+        };
+        if reply.status == 200 {
+            return Err(fail(format!("{case}: no token"), outline(&reply)));
+        }
+        if let Err(Outcome::Fail { expected, actual }) =
+            grant_error(&reply, &["invalid_grant"], case)
+        {
+            deviations.note(expected, actual);
+        }
     }
-    Ok(())
+    deviations.end()
 }
 
 async fn pkce_08(ctx: Ctx) -> CheckResult {
     let (client, ua) = flow(&ctx).await?;
-    refused_at_authorization(&ua, &client, "", "no code_challenge").await
+    let mut deviations = Deviations::default();
+    if let Some(location) =
+        refused_at_authorization(&ua, &client, "", "no code_challenge", None, &mut deviations)
+            .await?
+    {
+        return Err(fail(
+            "no code_challenge: refused with invalid_request",
+            format!("a code: {}", redact_url(&location)),
+        ));
+    }
+    deviations.end()
 }

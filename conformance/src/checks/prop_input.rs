@@ -13,19 +13,24 @@ use serde_json::Value;
 
 use super::code_flow::CHALLENGE;
 use super::token_err::{CC, TOKEN_ERRORS, is_error_text};
+use super::vredir::{Deviations, unjudged};
 use crate::check;
 use crate::ctx::{ClientCreds, Ctx, basic, form_pair};
 use crate::http::Reply;
-use crate::model::{Check, CheckResult, Outcome, fail};
+use crate::model::{Check, CheckResult, Outcome, deviate, fail};
 use crate::property;
-use crate::ua::{Decision, UserAgent};
+use crate::ua::{Decision, Landing, UserAgent};
 
 pub(super) fn checks() -> Vec<Check> {
     vec![
         check!(
             "prop-input-01",
             ["AUTHZ-REQ-02"],
-            Must,
+            [(
+                Required,
+                "RFC 6749 §4.1.2",
+                "state REQUIRED if the \"state\" parameter was present in the client authorization request. The exact value received from the client."
+            )],
             Both,
             [Ua],
             "property: generated state values (spaces, & + = % #, non-ASCII) come back byte for \
@@ -35,7 +40,18 @@ pub(super) fn checks() -> Vec<Check> {
         check!(
             "prop-input-02",
             ["TOKEN-ERR-01"],
-            Must,
+            [
+                (
+                    MustNot,
+                    "RFC 6749 §5.2",
+                    "Values for the \"error_description\" parameter MUST NOT include characters outside the set %x20-21 / %x23-5B / %x5D-7E."
+                ),
+                (
+                    Required,
+                    "RFC 6749 §5.2",
+                    "error REQUIRED. A single ASCII [USASCII] error code from the following:"
+                )
+            ],
             Both,
             [],
             "property: whatever characters a token request carries in any parameter, its error \
@@ -45,10 +61,22 @@ pub(super) fn checks() -> Vec<Check> {
         check!(
             "prop-input-03",
             ["TOKEN-ERR-02"],
-            Decision,
+            [
+                (
+                    Must,
+                    "RFC 6749 §4.4.2",
+                    "The authorization server MUST authenticate the client."
+                ),
+                (
+                    Decision,
+                    "AMB-30",
+                    "the reference uses `invalid_request` for missing or malformed parameters and `invalid_grant` for code-binding failures."
+                )
+            ],
             Both,
             [],
-            "property: malformed forms and headers at every endpoint never get a 5xx or a token",
+            "property: malformed forms and headers at every endpoint never get a 5xx, a dropped \
+             connection or a token",
             prop_input_03
         ),
     ]
@@ -88,6 +116,12 @@ fn state_case() -> impl Strategy<Value = StateCase, Tree: Send> {
         })
 }
 
+/// Inside RFC 6749 App. A.5's `state = 1*VSCHAR` (%x20-7E)? Outside it, the client broke
+/// the syntax, and a server that refuses or re-encodes the value only deviates.
+fn vschar(state: &str) -> bool {
+    state.bytes().all(|b| (0x20..=0x7e).contains(&b))
+}
+
 async fn state_round_trip(
     ctx: Ctx,
     ua: UserAgent,
@@ -103,26 +137,50 @@ async fn state_round_trip(
         form_pair("code_challenge_method", "S256"),
     ]
     .join("&");
+    let query = match &client.scope {
+        Some(scope) => format!("{query}&{}", form_pair("scope", scope)),
+        None => query,
+    };
     let decision = if case.deny {
         Decision::Deny
     } else {
         Decision::Approve
     };
-    let landing = ua.authorize_deciding(&query, decision).await?;
-    let location = landing.location()?;
+    let landing = match ua.authorize_deciding(&query, decision).await {
+        // A server that consents by itself leaves nothing to deny: its approval carries the
+        // state as well.
+        Err(Outcome::Skip { .. }) if case.deny => ua.authorize(&query).await?,
+        other => other?,
+    };
+    unjudged(&landing)?;
+    let expected = format!("state {:?} back in the redirect", case.state);
+    let wrong = |actual: String| {
+        if vschar(&case.state) {
+            fail(&expected, actual)
+        } else {
+            deviate(&expected, actual)
+        }
+    };
+    let location = match &landing {
+        Landing::Redirect(location) => location,
+        Landing::Page { status, .. } => {
+            return Err(wrong(format!("the server's own page ({status})")));
+        }
+    };
     let back = landing.param("state");
     if back.as_deref() == Some(case.state.as_str()) {
         return Ok(());
     }
-    Err(fail(
-        format!("state {:?} back in the redirect", case.state),
-        format!("{back:?} in {}", ctx.run.redactor.url(location)),
-    ))
+    Err(wrong(format!(
+        "{back:?} in {}",
+        ctx.run.redactor.url(location)
+    )))
 }
 
 async fn prop_input_01(ctx: Ctx) -> CheckResult {
     let client = ctx.code_client().await?;
     let ua = UserAgent::new(&ctx);
+    let deviations = Deviations::default();
     property::check(
         &ctx,
         "prop-input-01",
@@ -135,9 +193,14 @@ async fn prop_input_01(ctx: Ctx) -> CheckResult {
                 if case.deny { "denied" } else { "approved" }
             )
         },
-        |case| state_round_trip(ctx.clone(), ua.clone(), client.clone(), case),
+        |case| {
+            let (ctx, ua, client, deviations) =
+                (ctx.clone(), ua.clone(), client.clone(), deviations.clone());
+            async move { deviations.keep(state_round_trip(ctx, ua, client, case).await) }
+        },
     )
-    .await
+    .await?;
+    deviations.end()
 }
 
 // ---- TOKEN-ERR-01 ---------------------------------------------------------------------------
@@ -194,42 +257,56 @@ fn has_token(reply: &Reply) -> bool {
         .is_ok_and(|v| v.get("access_token").is_some() || v.get("refresh_token").is_some())
 }
 
-/// The §5.2 error shape, or what is wrong with it.
-fn error_shape(reply: &Reply) -> Result<(), String> {
+/// What is wrong with an error answer by §5.2: `Err` for what it requires (a token, no JSON
+/// `error` from the list, characters outside the permitted set), `Ok(Some(..))` for its status
+/// and media type, which it states without a keyword.
+fn error_shape(reply: &Reply) -> Result<Option<String>, String> {
     if has_token(reply) {
         return Err("a token in an error answer".into());
+    }
+    let body: Value = serde_json::from_str(&reply.body)
+        .map_err(|_| "a body that is not JSON, so no `error` (REQUIRED)")?;
+    let error = body
+        .get("error")
+        .and_then(Value::as_str)
+        .ok_or("no string `error` (REQUIRED)")?;
+    if !is_error_text(error) {
+        return Err(format!("`error` {error:?} outside the permitted ASCII"));
+    }
+    if !TOKEN_ERRORS.contains(&error) {
+        return Err(format!("the unregistered error {error:?}"));
+    }
+    match body.get("error_description") {
+        None => {}
+        Some(Value::String(text)) if is_error_text(text) => {}
+        Some(other) => {
+            return Err(format!(
+                "`error_description` {other} outside the permitted ASCII"
+            ));
+        }
     }
     let json = reply
         .header("content-type")
         .is_some_and(|t| t.starts_with("application/json"));
-    let body: Value = serde_json::from_str(&reply.body).map_err(|_| "a body that is not JSON")?;
     if !json {
-        return Err("a Content-Type other than application/json".into());
+        return Ok(Some("a Content-Type other than application/json".into()));
     }
-    let error = body
-        .get("error")
-        .and_then(Value::as_str)
-        .ok_or("no string `error`")?;
-    if !TOKEN_ERRORS.contains(&error) {
-        return Err(format!("the unregistered error {error:?}"));
-    }
+    // A brute-force throttle (TOKEN-AUTH-08) may answer 429 to repeated failures.
     let statuses: &[u16] = match error {
-        "invalid_client" => &[400, 401],
-        "slow_down" => &[429],
-        _ => &[400],
+        "invalid_client" => &[400, 401, 429],
+        _ => &[400, 429],
     };
     if !statuses.contains(&reply.status) {
-        return Err(format!("status {} with {error}", reply.status));
+        return Ok(Some(format!("status {} with {error}", reply.status)));
     }
-    if !is_error_text(error) {
-        return Err(format!("`error` {error:?} outside the permitted ASCII"));
-    }
-    match body.get("error_description") {
-        None => Ok(()),
-        Some(Value::String(text)) if is_error_text(text) => Ok(()),
-        Some(other) => Err(format!(
-            "`error_description` {other} outside the permitted ASCII"
-        )),
+    Ok(None)
+}
+
+/// `body` followed by the client's configured scope, for requests that are not about scope.
+fn with_scope(client: &ClientCreds, body: &str) -> String {
+    match &client.scope {
+        Some(scope) => format!("{body}&{}", form_pair("scope", scope)),
+        None => body.to_owned(),
     }
 }
 
@@ -251,14 +328,18 @@ async fn error_text(
             let url = ctx.endpoint("token")?;
             let credentials = STANDARD.encode(format!("{}:x", crate::ctx::form_encode(value)));
             ctx.send(
-                ctx.post_form(&url, CC)
+                ctx.post_form(&url, &with_scope(&cc, CC))
                     .header("authorization", format!("Basic {credentials}")),
             )
             .await?
         }
         Position::BodyClientId => {
             let url = ctx.endpoint("token")?;
-            let body = format!("{CC}&{}&client_secret=x", form_pair("client_id", value));
+            let body = format!(
+                "{}&{}&client_secret=x",
+                with_scope(&cc, CC),
+                form_pair("client_id", value)
+            );
             ctx.send(ctx.post_form(&url, &body)).await?
         }
         Position::Code => {
@@ -294,29 +375,35 @@ async fn error_text(
     if case.position == Position::Scope && reply.status == 200 {
         return Ok(());
     }
-    error_shape(&reply).map_err(|wrong| {
-        fail(
-            format!(
-                "{:?} = {value:?}: an RFC 6749 §5.2 error in printable ASCII",
-                case.position
-            ),
-            wrong,
-        )
-    })
+    let expected = format!(
+        "{:?} = {value:?}: an RFC 6749 §5.2 error in printable ASCII",
+        case.position
+    );
+    match error_shape(&reply) {
+        Ok(None) => Ok(()),
+        Ok(Some(deviation)) => Err(deviate(expected, deviation)),
+        Err(wrong) => Err(fail(expected, wrong)),
+    }
 }
 
 async fn prop_input_02(ctx: Ctx) -> CheckResult {
     let cc = ctx.cc_client().await?;
     let code = ctx.code_client().await?;
+    let deviations = Deviations::default();
     property::check(
         &ctx,
         "prop-input-02",
         ERROR_TEXT_CASES,
         error_text_case(),
         |case: &ErrorTextCase| format!("{:?} = {:?}", case.position, case.value),
-        |case| error_text(ctx.clone(), cc.clone(), code.clone(), case),
+        |case| {
+            let (ctx, cc, code, deviations) =
+                (ctx.clone(), cc.clone(), code.clone(), deviations.clone());
+            async move { deviations.keep(error_text(ctx, cc, code, case).await) }
+        },
     )
-    .await
+    .await?;
+    deviations.end()
 }
 
 // ---- TOKEN-ERR-02 ---------------------------------------------------------------------------
@@ -384,6 +471,10 @@ const PIECES: &[&[u8]] = &[
     b"refresh_token=\xc3",
     b"state=%E2%82",
 ];
+
+/// The [`PIECES`] a correct client may send: a grant, an unknown parameter (ignored), empty
+/// pairs, a value holding `=`, and empty values (absent, RFC 6749 §3.2).
+const WELL_FORMED: &[usize] = &[0, 1, 5, 10, 15];
 
 const CONTENT_TYPES: &[&[u8]] = &[
     b"application/x-www-form-urlencoded",
@@ -468,6 +559,23 @@ impl MalformedCase {
         self.extra.map(|i| EXTRA_HEADERS[i % EXTRA_HEADERS.len()])
     }
 
+    /// Not a request a correct client would send: a piece [`WELL_FORMED`] does not list, a
+    /// `grant_type` twice (RFC 6749 §3.2), a body that is not declared a form, or one declared
+    /// compressed that is not.
+    fn malformed(&self) -> bool {
+        let pieces: Vec<usize> = self.pieces.iter().map(|i| i % PIECES.len()).collect();
+        let well_formed = pieces.iter().all(|i| WELL_FORMED.contains(i));
+        let grants = pieces.iter().filter(|i| **i == 0).count();
+        let form = matches!(
+            self.content_type.map(|i| i % CONTENT_TYPES.len()),
+            Some(0 | 1)
+        );
+        let compressed = self
+            .extra()
+            .is_some_and(|(name, _)| name == "content-encoding");
+        !(well_formed && grants <= 1 && form) || compressed
+    }
+
     fn describe(&self) -> String {
         format!(
             "{} with body {:?}, Content-Type {:?}, Authorization {:?}, extra header {:?}",
@@ -519,28 +627,37 @@ async fn never_5xx(ctx: Ctx, client: ClientCreds, case: MalformedCase) -> CheckR
     if let Some((name, value)) = case.extra() {
         request = request.header(name, value);
     }
+    // A 5xx or a dropped connection fails right here (the harness judges every 5xx).
     let reply = ctx.send(request).await?;
-    if reply.status >= 500 || (case.endpoint == Endpoint::Token && has_token(&reply)) {
-        return Err(fail(
-            format!(
-                "{}: a 4xx (or a success without a token), never a 5xx",
-                case.endpoint.name()
-            ),
-            reply.summary(),
-        ));
+    if case.endpoint != Endpoint::Token || !has_token(&reply) {
+        return Ok(());
+    }
+    let expected = format!("{}: a 4xx, never a token", case.endpoint.name());
+    if case.auth() != Auth::Valid {
+        // A token without valid client authentication.
+        return Err(fail(expected, reply.summary()));
+    }
+    if case.malformed() {
+        // The client's own credentials, with what a correct request would get: tolerance.
+        return Err(deviate(expected, reply.summary()));
     }
     Ok(())
 }
 
 async fn prop_input_03(ctx: Ctx) -> CheckResult {
     let client = ctx.cc_client().await?;
+    let deviations = Deviations::default();
     property::check(
         &ctx,
         "prop-input-03",
         MALFORMED_CASES,
         malformed_case(),
         MalformedCase::describe,
-        |case| never_5xx(ctx.clone(), client.clone(), case),
+        |case| {
+            let (ctx, client, deviations) = (ctx.clone(), client.clone(), deviations.clone());
+            async move { deviations.keep(never_5xx(ctx, client, case).await) }
+        },
     )
-    .await
+    .await?;
+    deviations.end()
 }

@@ -23,7 +23,23 @@ pub(super) fn checks() -> Vec<Check> {
         check!(
             "prop-ip-01",
             ["IP-06", "IP-01", "IP-02", "IP-03"],
-            Decision,
+            [
+                (
+                    Decision,
+                    "AMB-07",
+                    "Entries may be IPv4, IPv6 and CIDR blocks of either family; a single address is /32 or /128. … An IPv4-mapped IPv6 peer is compared as IPv4."
+                ),
+                (
+                    Decision,
+                    "AMB-08",
+                    "every request in which the client authenticates with its secret: all grants at the token endpoint, check_token, introspection and revocation."
+                ),
+                (
+                    Vendor,
+                    "seed 000 › 5",
+                    "IPs will be checked during server calls e.g token retrieval and check token. If you leave this empty, everyone is able to use this."
+                )
+            ],
             VendorOnly,
             [Ip2, Admin],
             "property: over generated whitelists (addresses, CIDR blocks, mapped and IPv6 entries) \
@@ -34,7 +50,18 @@ pub(super) fn checks() -> Vec<Check> {
         check!(
             "prop-ip-02",
             ["IP-07", "IP-08"],
-            Must,
+            [
+                (
+                    Must,
+                    "RFC 9700 §4.13",
+                    "the attacker could simply add an allowed IP address to the header and render the protection useless. A reverse proxy MUST therefore sanitize any inbound requests"
+                ),
+                (
+                    Decision,
+                    "AMB-09",
+                    "the TCP peer address. `X-Forwarded-For`, `Forwarded` and `X-Real-IP` are honoured only when the peer is in an operator-configured list of trusted proxies."
+                )
+            ],
             VendorOnly,
             [Ip2, Admin],
             "property: forged X-Forwarded-For, Forwarded and X-Real-IP from an untrusted peer \
@@ -262,7 +289,10 @@ async fn admits_as_oracle(session: Session, case: IpCase) -> CheckResult {
         let source = session.pool[call.source % session.pool.len()];
         let url = ctx.endpoint(call.endpoint.name())?;
         let body = match call.endpoint {
-            Endpoint::Token => CC.to_owned(),
+            Endpoint::Token => match &client.scope {
+                Some(scope) => format!("{CC}&{}", crate::ctx::form_pair("scope", scope)),
+                None => CC.to_owned(),
+            },
             // Admission shows before any token is looked at: 401 or not.
             _ => "token=prop-ip-not-a-token".to_owned(),
         };
@@ -278,7 +308,8 @@ async fn admits_as_oracle(session: Session, case: IpCase) -> CheckResult {
             request = request.header(name, value);
         }
         let reply = ctx.send_via(basic(request, &client), Some(source)).await?;
-        let admitted = reply.status != 401;
+        // A refusal is 401 on the reference (AMB-10); a 403 refuses as well.
+        let admitted = !matches!(reply.status, 401 | 403);
         let wanted = admits(&whitelist, source);
         if reply.status >= 500 || admitted != wanted {
             return Err(fail(

@@ -18,10 +18,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use url::Url;
 
-use super::vredir::code_query;
+use super::vredir::{Deviations, code_query, stray_redirect, unjudged};
 use crate::check;
 use crate::ctx::Ctx;
-use crate::model::{Check, CheckResult, Outcome, Profile, fail};
+use crate::model::{Check, CheckResult, Outcome, Profile, deviate, fail};
 use crate::oracle::redirect::{Decision, decide, location_allowed, registration_valid};
 use crate::property;
 use crate::ua::{Landing, UserAgent};
@@ -37,7 +37,18 @@ pub(super) fn checks() -> Vec<Check> {
                 "SEC-BCP-01",
                 "SEC-BCP-02"
             ],
-            Must,
+            [
+                (
+                    Must,
+                    "RFC 9700 §2.1",
+                    "When comparing client redirection URIs against pre-registered URIs, authorization servers MUST utilize exact string matching except for port numbers in localhost redirection URIs of native apps"
+                ),
+                (
+                    MustNot,
+                    "RFC 6749 §4.1.2.1",
+                    "If the request fails due to a missing, invalid, or mismatching redirection URI … MUST NOT automatically redirect the user-agent to the invalid redirection URI."
+                )
+            ],
             StrictOnly,
             [Ua, Admin],
             "property: over generated registrations and request URIs, the strict profile accepts \
@@ -56,7 +67,28 @@ pub(super) fn checks() -> Vec<Check> {
                 "VREDIR-10",
                 "SEC-BCP-02"
             ],
-            Decision,
+            [
+                (
+                    Vendor,
+                    "seed 000 › 3 Redirect URLs",
+                    "This is used by PaymentIQ to control that the provided url is an official one. PaymentIQ only matches on URL, not query string"
+                ),
+                (
+                    MustNot,
+                    "RFC 6749 §4.1.2.1",
+                    "If the request fails due to a missing, invalid, or mismatching redirection URI … MUST NOT automatically redirect the user-agent to the invalid redirection URI."
+                ),
+                (
+                    Decision,
+                    "AMB-01",
+                    "Third-party servers that use prefix semantics are reported as deviating from this decision, not as breaking the vendor rule."
+                ),
+                (
+                    Decision,
+                    "AMB-03",
+                    "Lower-case the scheme and host; convert IDN hosts to punycode; drop default ports; decode percent-escapes of unreserved characters; upper-case the remaining hex escapes."
+                )
+            ],
             VendorOnly,
             [Ua, Admin],
             "property: over generated patterns and request URIs, the vendor profile accepts \
@@ -66,7 +98,18 @@ pub(super) fn checks() -> Vec<Check> {
         check!(
             "prop-redirect-03",
             ["SEC-BCP-05", "VREDIR-07"],
-            Must,
+            [
+                (
+                    MustNot,
+                    "RFC 6749 §4.1.2.1",
+                    "If the request fails due to a missing, invalid, or mismatching redirection URI … MUST NOT automatically redirect the user-agent to the invalid redirection URI."
+                ),
+                (
+                    Decision,
+                    "AMB-01",
+                    "Third-party servers that use prefix semantics are reported as deviating from this decision, not as breaking the vendor rule."
+                )
+            ],
             Both,
             [Ua, Admin],
             "property: no generated request, however hostile, gets a Location outside the \
@@ -467,43 +510,102 @@ impl Session {
     }
 }
 
-/// The server decides as the oracle does, for every request of the case.
-async fn decides_as_oracle(session: Session, case: RedirectCase) -> CheckResult {
+/// Was `uri` exactly one of the registrations, the thing any reading of the rules accepts: in
+/// the strict profile the very string, in the vendor profile a registration without `*` with
+/// at most a query added (seed 000 › 3)?
+fn exactly_registered(profile: Profile, registrations: &[String], uri: &str) -> bool {
+    let base = match profile {
+        Profile::Strict => uri,
+        Profile::Vendor => uri.split_once('?').map_or(uri, |(base, _)| base),
+    };
+    registrations
+        .iter()
+        .any(|r| r == base && !r.contains('*') && !uri.contains('#'))
+}
+
+/// How the server's answer to `uri` measures against the oracle: `Ok` where it agrees, a
+/// failure where it breaks what RFC 6749 / RFC 9700 (or, in the vendor profile, seed 000)
+/// say, a deviation where it departs only from the catalog's reading (AMB-01 to AMB-03, and
+/// the 4xx page of AUTHZ-REDIR-02).
+fn judge(session: &Session, registrations: &[String], uri: &str, landing: &Landing) -> CheckResult {
+    let profile = session.ctx.profile();
+    let shown_redirect =
+        |location: &str| format!("a redirect to {}", session.ctx.run.redactor.url(location));
+    unjudged(landing)?;
+    match (decide(profile, registrations, uri), landing) {
+        (Decision::Accept, Landing::Redirect(_)) => Ok(()),
+        (Decision::Reject(_), Landing::Page { status, .. }) if (400..500).contains(status) => {
+            Ok(())
+        }
+        (Decision::Accept, Landing::Page { status, .. }) => {
+            let expected = format!("{uri:?} accepted: a redirect to it");
+            let actual = format!("the server's own page ({status})");
+            if exactly_registered(profile, registrations, uri) {
+                Err(fail(expected, actual))
+            } else {
+                Err(deviate(expected, actual))
+            }
+        }
+        (Decision::Reject(why), Landing::Page { status, .. }) => Err(deviate(
+            format!("{uri:?} refused ({why}): a 4xx error page"),
+            format!("the server's own page ({status})"),
+        )),
+        (Decision::Reject(why), Landing::Redirect(location)) => {
+            let expected = format!("{uri:?} refused ({why}): the server's own error page");
+            let code = landing.param("code").is_some();
+            if !location_allowed(registrations, location) {
+                return Err(stray_redirect(
+                    profile,
+                    registrations,
+                    location,
+                    &expected,
+                    &shown_redirect(location),
+                ));
+            }
+            // Into a registration: a code for a URI exact matching refuses, or for one with a
+            // fragment, breaks RFC 9700 §2.1 / RFC 6749 §3.1.2; an error redirect, or a
+            // vendor-profile variant the catalog's normalisation refuses, only deviates.
+            let actual = shown_redirect(location);
+            if code && (profile == Profile::Strict || uri.contains('#')) {
+                Err(fail(expected, actual))
+            } else {
+                Err(deviate(expected, actual))
+            }
+        }
+    }
+}
+
+/// The server decides as the oracle does, for every request of the case. Deviations are kept
+/// aside, so that the search goes on looking for a failure.
+async fn decides_as_oracle(
+    session: Session,
+    deviations: Deviations,
+    case: RedirectCase,
+) -> CheckResult {
     let registrations = case.registrations();
     let client = session.client(&registrations).await?;
-    let profile = session.ctx.profile();
     for request in &case.requests {
         let uri = case.request_uri(request);
         if session.is_own_origin(&uri) {
             continue;
         }
         let landing = session.ua.authorize(&code_query(&client, &uri)).await?;
-        let failure = match (decide(profile, &registrations, &uri), &landing) {
-            (Decision::Accept, Landing::Redirect(_)) => continue,
-            (Decision::Reject(_), Landing::Page { status, .. }) if (400..500).contains(status) => {
-                continue;
-            }
-            (Decision::Accept, Landing::Page { status, .. }) => fail(
-                format!("{uri:?} accepted: a redirect to it"),
-                format!("the server's own page ({status})"),
-            ),
-            (Decision::Reject(why), Landing::Redirect(location)) => fail(
-                format!("{uri:?} refused ({why}): the server's own error page"),
-                format!("a redirect to {}", session.ctx.run.redactor.url(location)),
-            ),
-            (Decision::Reject(why), Landing::Page { status, .. }) => fail(
-                format!("{uri:?} refused ({why}): a 4xx error page"),
-                format!("the server's own page ({status})"),
-            ),
-        };
-        session.replay_last(&client, &uri).await;
-        return Err(failure);
+        let verdict = deviations.keep(judge(&session, &registrations, &uri, &landing));
+        if let Err(Outcome::Fail { .. }) = verdict {
+            session.replay_last(&client, &uri).await;
+        }
+        verdict?;
     }
     Ok(())
 }
 
-/// SEC-BCP-05: whatever was asked, a redirect goes only into the registrations.
-async fn no_open_redirect(session: Session, case: RedirectCase) -> CheckResult {
+/// SEC-BCP-05: whatever was asked, a redirect goes only into the registrations; one that
+/// stays on a registered origin and misses only the catalog's reading of `*` deviates.
+async fn no_open_redirect(
+    session: Session,
+    deviations: Deviations,
+    case: RedirectCase,
+) -> CheckResult {
     let registrations = case.registrations();
     let client = session.client(&registrations).await?;
     for request in &case.requests {
@@ -512,13 +614,21 @@ async fn no_open_redirect(session: Session, case: RedirectCase) -> CheckResult {
             continue;
         }
         let landing = session.ua.authorize(&code_query(&client, &uri)).await?;
+        unjudged(&landing)?;
         if let Landing::Redirect(location) = landing {
             if !location_allowed(&registrations, &location) {
-                session.replay_last(&client, &uri).await;
-                return Err(fail(
-                    format!("for {uri:?}: the server's page or a redirect into {registrations:?}"),
-                    format!("a redirect to {}", session.ctx.run.redactor.url(&location)),
-                ));
+                let stray = stray_redirect(
+                    session.ctx.profile(),
+                    &registrations,
+                    &location,
+                    &format!("for {uri:?}: the server's page or a redirect into {registrations:?}"),
+                    &format!("a redirect to {}", session.ctx.run.redactor.url(&location)),
+                );
+                let verdict = deviations.keep(Err(stray));
+                if let Err(Outcome::Fail { .. }) = verdict {
+                    session.replay_last(&client, &uri).await;
+                }
+                verdict?;
             }
         }
     }
@@ -527,15 +637,17 @@ async fn no_open_redirect(session: Session, case: RedirectCase) -> CheckResult {
 
 async fn decision_property(ctx: Ctx, id: &str) -> CheckResult {
     let session = Session::new(&ctx);
+    let deviations = Deviations::default();
     property::check(
         &ctx,
         id,
         DECISION_CASES,
         case(ctx.profile(), false),
         RedirectCase::describe,
-        |case| decides_as_oracle(session.clone(), case),
+        |case| decides_as_oracle(session.clone(), deviations.clone(), case),
     )
-    .await
+    .await?;
+    deviations.end()
 }
 
 async fn prop_redirect_01(ctx: Ctx) -> CheckResult {
@@ -548,15 +660,17 @@ async fn prop_redirect_02(ctx: Ctx) -> CheckResult {
 
 async fn prop_redirect_03(ctx: Ctx) -> CheckResult {
     let session = Session::new(&ctx);
+    let deviations = Deviations::default();
     property::check(
         &ctx,
         "prop-redirect-03",
         OPEN_REDIRECT_CASES,
         case(ctx.profile(), true),
         RedirectCase::describe,
-        |case| no_open_redirect(session.clone(), case),
+        |case| no_open_redirect(session.clone(), deviations.clone(), case),
     )
-    .await
+    .await?;
+    deviations.end()
 }
 
 #[cfg(test)]

@@ -139,6 +139,21 @@ pub fn render(report: &Report) -> String {
         }
     }
     .into_string()
+    .chars()
+    .map(visible)
+    .collect()
+}
+
+/// Control characters from generated inputs (a NUL in a hostile parameter) shown as their
+/// Unicode control pictures, so the page stays text (`grep` does not call it binary).
+fn visible(c: char) -> char {
+    match c {
+        '\n' | '\r' | '\t' => c,
+        '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + u32::from(c)).unwrap_or('\u{fffd}'),
+        '\u{7f}' => '\u{2421}',
+        '\u{80}'..='\u{9f}' => '\u{fffd}',
+        _ => c,
+    }
 }
 
 fn check_block(check: &CheckReport) -> Markup {
@@ -176,6 +191,22 @@ fn check_block(check: &CheckReport) -> Markup {
                     div { dt { "Duration" } dd { (duration(check.duration_ms)) } }
                 }
                 p.requirement { (check.title) }
+                @if !check.citations.is_empty() {
+                    ul.citations {
+                        @for cited in &check.citations {
+                            li {
+                                span.keyword { (cited.keyword.as_str()) } " "
+                                @if let Some(url) = &cited.url {
+                                    a href=(url) rel="noreferrer" { (cited.source) }
+                                } @else {
+                                    span.mono { (cited.source) }
+                                }
+                                ": "
+                                q { (cited.quote) }
+                            }
+                        }
+                    }
+                }
                 @if let (Some(expected), Some(actual)) = (&check.expected, &check.actual) {
                     div class={ "verdict-box " (check.outcome) } {
                         div { span.k { "Expected" } span.v { (expected) } }
@@ -417,6 +448,7 @@ summary>span{min-width:0;overflow:hidden;text-overflow:ellipsis}
 details[open] .id::before{content:"\25BE"}
 .rows{color:var(--muted);font-size:12px}
 .title .reason{display:block;color:var(--muted);font-size:12px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.citations{margin:4px 0 12px;padding-left:18px}.citations .keyword{font-weight:600}
 .level,.time{color:var(--muted);font-size:12px;text-align:right;white-space:nowrap}
 .badge{display:inline-block;text-align:center;border-radius:4px;font-size:11px;font-weight:700;padding:1px 0;letter-spacing:.04em}
 .badge.pass{background:var(--pass-bg);color:var(--pass)}.badge.fail{background:var(--fail-bg);color:var(--fail)}

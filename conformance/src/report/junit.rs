@@ -55,6 +55,10 @@ pub fn render(report: &Report) -> String {
             check.expected.as_deref().unwrap_or(""),
             check.actual.as_deref().unwrap_or("")
         );
+        let cited = Report::citation_lines(check);
+        if !cited.is_empty() {
+            text.push_str(&format!("\ncited: {cited}"));
+        }
         if let Some(cases) = check.cases {
             text.push_str(&format!("\ncases: {cases}"));
         }
@@ -66,7 +70,10 @@ pub fn render(report: &Report) -> String {
         }
         match check.outcome.as_str() {
             "fail" => {
-                let message = check.reason.clone().unwrap_or_default();
+                let mut message = check.reason.clone().unwrap_or_default();
+                if let Some(first) = check.citations.first() {
+                    message.push_str(&format!(" [breaks {}]", first.line()));
+                }
                 let mut failure = BytesStart::new("failure");
                 failure.push_attribute(("message", message.as_str()));
                 failure.push_attribute(("type", check.level.as_str()));
@@ -82,10 +89,9 @@ pub fn render(report: &Report) -> String {
             }
             "warn" => {
                 let _ = writer.write_event(Event::Start(BytesStart::new("system-out")));
-                let _ = writer.write_event(Event::Text(BytesText::new(&format!(
-                    "warning ({}): {text}",
-                    check.level.as_str()
-                ))));
+                // The citations say which sentence (a SHOULD or a DECISION) it deviates from.
+                let _ =
+                    writer.write_event(Event::Text(BytesText::new(&format!("warning: {text}"))));
                 let _ = writer.write_event(Event::End(BytesEnd::new("system-out")));
             }
             _ => {}

@@ -33,14 +33,15 @@ pub fn render(report: &Report) -> String {
         }
         let _ = write!(
             out,
-            "\n### {heading}\n\n| check | rows | expected | actual |\n| --- | --- | --- | --- |\n"
+            "\n### {heading}\n\n| check | rows | cited | expected | actual |\n| --- | --- | --- | --- | --- |\n"
         );
         for check in rows {
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | {} |",
+                "| `{}` | {} | {} | {} | {} |",
                 check.id,
                 check.requirements.join(", "),
+                cell(&super::Report::citation_lines(check).replace('\n', "; ")),
                 cell(check.expected.as_deref().unwrap_or("")),
                 cell(check.actual.as_deref().unwrap_or(""))
             );

@@ -15,7 +15,7 @@ pub use junit::render as junit;
 pub use markdown::render as summary_markdown;
 
 use crate::http::Exchange;
-use crate::model::{Check, Level, Outcome};
+use crate::model::{Check, Citation, Keyword, Level, Outcome};
 
 /// Bumped when a field changes meaning or goes away.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -48,6 +48,40 @@ pub struct Counterexample {
     pub curl: String,
 }
 
+/// A sentence the check enforces, as reports show it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CitationReport {
+    pub source: String,
+    pub keyword: Keyword,
+    pub quote: String,
+    /// The RFC section on the RFC Editor's site, for RFC sources.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl From<&Citation> for CitationReport {
+    fn from(citation: &Citation) -> Self {
+        Self {
+            source: citation.source.to_owned(),
+            keyword: citation.keyword,
+            quote: citation.quote.to_owned(),
+            url: citation.url(),
+        }
+    }
+}
+
+impl CitationReport {
+    /// `MUST (RFC 6749 §5.2): "…"`.
+    pub fn line(&self) -> String {
+        format!(
+            "{} ({}): \"{}\"",
+            self.keyword.as_str(),
+            self.source,
+            self.quote
+        )
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct CheckReport {
     pub id: String,
@@ -55,6 +89,8 @@ pub struct CheckReport {
     pub group: String,
     pub title: String,
     pub level: Level,
+    /// The sentences it enforces: the first one it fails on, the rest it warns on.
+    pub citations: Vec<CitationReport>,
     pub profiles: String,
     pub outcome: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -92,8 +128,14 @@ impl CheckReport {
         let mut transcript_omitted = 0;
         if transcript.len() > TRANSCRIPT_HEAD + TRANSCRIPT_TAIL {
             let tail = transcript.split_off(transcript.len() - TRANSCRIPT_TAIL);
+            // A 5xx fails the check: its exchange stays in the transcript wherever it fell.
+            let server_error = transcript[TRANSCRIPT_HEAD..]
+                .iter()
+                .position(|e| e.response.as_ref().is_some_and(|r| r.status >= 500))
+                .map(|i| transcript.swap_remove(TRANSCRIPT_HEAD + i));
             transcript_omitted = transcript.len() - TRANSCRIPT_HEAD;
             transcript.truncate(TRANSCRIPT_HEAD);
+            transcript.extend(server_error);
             transcript.extend(tail);
         }
         let (expected, actual) = match &outcome {
@@ -108,6 +150,7 @@ impl CheckReport {
             group: check.group(),
             title: check.title.to_owned(),
             level: check.level,
+            citations: check.citations.iter().map(CitationReport::from).collect(),
             profiles: check.profiles.as_str().to_owned(),
             outcome: outcome.name().to_owned(),
             expected,
@@ -165,6 +208,16 @@ impl Report {
             summary,
             checks,
         }
+    }
+
+    /// The citations a failure or warning is measured against, one per line.
+    pub fn citation_lines(check: &CheckReport) -> String {
+        check
+            .citations
+            .iter()
+            .map(CitationReport::line)
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     pub fn failures(&self) -> impl Iterator<Item = &CheckReport> {
@@ -253,5 +306,59 @@ mod tests {
             (0..50).map(exchange).collect(),
         );
         assert_eq!((short.transcript.len(), short.transcript_omitted), (50, 0));
+    }
+
+    #[test]
+    fn report_html_shows_control_bytes_visibly() {
+        let check = crate::check!("x-01", ["X-01"], Must, Both, [], "a rule", nothing);
+        let mut sent = exchange(0);
+        sent.request.body = "state=a\u{0}b\u{1b}c\u{7f}d\u{85}e".into();
+        let entry = CheckReport::new(&check, Outcome::Pass, Duration::ZERO, vec![sent]);
+        let report = Report::new(
+            TargetInfo {
+                name: "t".into(),
+                issuer: "http://127.0.0.1:9".into(),
+                profile: "vendor".into(),
+            },
+            "2026-01-01T00:00:00Z".into(),
+            Duration::ZERO,
+            1,
+            vec![entry],
+        );
+
+        let page = html(&report);
+
+        let control: Vec<char> = page
+            .chars()
+            .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            .collect();
+        assert!(control.is_empty(), "control characters: {control:?}");
+        assert!(page.contains("a\u{2400}b\u{241b}c\u{2421}d\u{fffd}e"));
+    }
+
+    #[test]
+    fn a_5xx_in_the_omitted_middle_of_a_transcript_is_kept() {
+        let check = crate::check!("x-01", ["X-01"], Must, Both, [], "a rule", nothing);
+        let mut long: Vec<Exchange> = (0..1000).map(exchange).collect();
+        long[500].response = Some(crate::http::RecordedResponse {
+            status: 503,
+            headers: Vec::new(),
+            body: String::new(),
+        });
+
+        let report = CheckReport::new(&check, Outcome::Pass, Duration::ZERO, long);
+
+        assert_eq!(
+            report.transcript.len(),
+            TRANSCRIPT_HEAD + 1 + TRANSCRIPT_TAIL
+        );
+        assert_eq!(
+            report.transcript[TRANSCRIPT_HEAD].request.url,
+            "http://127.0.0.1/500"
+        );
+        assert_eq!(
+            report.transcript_omitted,
+            1000 - TRANSCRIPT_HEAD - 1 - TRANSCRIPT_TAIL
+        );
     }
 }

@@ -62,7 +62,7 @@ pub const CASES: &[Case] = &[
     Case {
         defect: BasicNotUtf8Is500,
         profile: Vendor,
-        red: &["prop-input-03"],
+        red: &["prop-input-03", "token-auth-07"],
     },
 ];
 
