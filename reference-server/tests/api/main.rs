@@ -26,3 +26,4 @@ mod refresh;
 mod revoke;
 mod test_clock;
 mod token;
+mod walkthrough;
