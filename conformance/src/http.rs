@@ -296,11 +296,19 @@ impl Reply {
             .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
     }
 
-    /// `status` plus the `error` member, for failure messages.
+    /// For failure messages, which reach the report unredacted: the status plus `error`, or
+    /// for a JSON object without one its member names, never their values (a token granted
+    /// where none should be); any other body's first line.
     pub fn summary(&self) -> String {
-        match self.error_code() {
-            Some(error) => format!("{} {error}", self.status),
-            None => format!("{} {}", self.status, short(&self.body)),
+        if let Some(error) = self.error_code() {
+            return format!("{} {error}", self.status);
+        }
+        match serde_json::from_str::<Value>(&self.body) {
+            Ok(Value::Object(members)) => {
+                let names: Vec<&str> = members.keys().map(String::as_str).collect();
+                format!("{} {{{}}}", self.status, names.join(", "))
+            }
+            _ => format!("{} {}", self.status, short(&self.body)),
         }
     }
 }
@@ -419,6 +427,25 @@ mod tests {
             redactor.text("a=hand+written+secret%2F%2B b=hand written secret/+"),
             "a=[redacted] b=[redacted]"
         );
+    }
+
+    #[test]
+    fn a_summary_names_the_error_or_the_members_never_a_value() {
+        let reply = |status, body: &str| Reply {
+            status,
+            headers: HeaderMap::new(),
+            body: body.to_owned(),
+        };
+
+        assert_eq!(
+            reply(400, r#"{"error":"invalid_grant","error_description":"x"}"#).summary(),
+            "400 invalid_grant"
+        );
+        assert_eq!(
+            reply(200, r#"{"access_token":"t0k3n","token_type":"Bearer"}"#).summary(),
+            "200 {access_token, token_type}"
+        );
+        assert_eq!(reply(404, "not here\nat all").summary(), "404 not here");
     }
 
     #[test]

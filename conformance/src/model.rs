@@ -3,6 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 
@@ -222,6 +223,39 @@ pub fn deviate(expected: impl fmt::Display, actual: impl fmt::Display) -> Outcom
     }
 }
 
+/// The first deviation (a warning) a check meets, kept while it goes on judging what can fail
+/// and reported at its end, so that a DECISION detail never hides a broken MUST. Clones share
+/// it (a property's cases).
+#[derive(Debug, Clone, Default)]
+pub struct Deviations(Arc<Mutex<Option<Outcome>>>);
+
+impl Deviations {
+    pub fn note(&self, expected: impl fmt::Display, actual: impl fmt::Display) {
+        self.first()
+            .get_or_insert_with(|| deviate(expected, actual));
+    }
+
+    /// Keeps a warning for later; a pass, a failure or a skip passes through.
+    pub fn keep(&self, result: CheckResult) -> CheckResult {
+        match result {
+            Err(warning @ Outcome::Warn { .. }) => {
+                self.first().get_or_insert(warning);
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    /// The first deviation kept, or a pass.
+    pub fn end(&self) -> CheckResult {
+        self.first().take().map_or(Ok(()), Err)
+    }
+
+    fn first(&self) -> std::sync::MutexGuard<'_, Option<Outcome>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 pub fn skip(reason: impl fmt::Display) -> Outcome {
     Outcome::Skip {
         reason: reason.to_string(),
@@ -372,6 +406,23 @@ mod tests {
         );
         assert_eq!(url("seed 002 › API Access"), None);
         assert_eq!(url("AMB-28"), None);
+    }
+
+    #[test]
+    fn deviations_keep_the_first_warning_and_let_the_rest_through() {
+        let deviations = Deviations::default();
+        let shared = deviations.clone();
+
+        assert_eq!(deviations.keep(Ok(())), Ok(()));
+        shared.note("first", "one");
+        assert_eq!(deviations.keep(Err(deviate("second", "two"))), Ok(()));
+        assert_eq!(
+            deviations.keep(Err(fail("a MUST", "broken"))),
+            Err(fail("a MUST", "broken"))
+        );
+        assert_eq!(deviations.keep(Err(skip("why"))), Err(skip("why")));
+        assert_eq!(deviations.end(), Err(deviate("first", "one")));
+        assert_eq!(shared.end(), Ok(()), "ending takes the deviation");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use futures_util::stream;
 
 use crate::ctx::{Ctx, Run};
 use crate::model::{Check, Need, Outcome, Profile};
-use crate::report::CheckReport;
+use crate::report::{CheckReport, CitationReport};
 
 /// Checks that run at once.
 const CONCURRENCY: usize = 16;
@@ -91,7 +91,12 @@ pub async fn run_one(run: Arc<Run>, check: Check) -> CheckReport {
         Outcome::Pass => Outcome::Pass,
     };
     let property = ctx.property_record();
+    let server_erred = ctx.server_error().is_some();
     let mut report = CheckReport::new(&check, outcome, started.elapsed(), ctx.transcript.take());
+    if server_erred {
+        // The failure is the 5xx rule's, not the check's own sentence: say so first.
+        report.citations.insert(0, CitationReport::server_error());
+    }
     report.cases = property.cases;
     report.counterexample = property
         .counterexample

@@ -9,14 +9,13 @@ use serde_json::json;
 use url::Url;
 
 use super::authz_redir::{base_of, stopped_at_login};
-use super::code_flow::{
-    StateBack, code_of, code_query, join, permitted_error_chars, read_form, redact_url, s256,
-    s256_code, s256_query, scoped_client,
+use super::support::{
+    CodeRequest, StateBack, code_for, code_of, is_error_text, join, read_form, redact_url, s256,
+    scope_param, scoped_client,
 };
-use super::token_err::Deviations;
 use crate::check;
 use crate::ctx::{CLIENT_CB, ClientCreds, Ctx, form_pair};
-use crate::model::{Check, CheckResult, Outcome, fail, skip};
+use crate::model::{Check, CheckResult, Deviations, Outcome, fail, skip};
 use crate::ua::{Decision, Landing, UserAgent};
 
 pub(super) fn checks() -> Vec<Check> {
@@ -154,7 +153,7 @@ pub(super) fn error_response(
     landing: &Landing,
     expect: Expect<'_>,
     case: &str,
-    deviations: &mut Deviations,
+    deviations: &Deviations,
 ) -> Result<Ended, Outcome> {
     if let Some(premise) = stopped_at_login(landing) {
         return Err(premise);
@@ -194,7 +193,7 @@ pub(super) fn error_response(
         return Err(fail(format!("{case}: error {codes}"), &shown));
     }
     for name in ["error", "error_description"] {
-        if let Some(value) = param(name).filter(|v| !permitted_error_chars(v)) {
+        if let Some(value) = param(name).filter(|v| !is_error_text(v)) {
             return Err(fail(
                 format!("{case}: `{name}` in the permitted ASCII only"),
                 format!("{value:?}"),
@@ -234,7 +233,7 @@ pub(super) fn required_error_response(
     expect: Expect<'_>,
     case: &str,
     required_by: &str,
-    deviations: &mut Deviations,
+    deviations: &Deviations,
 ) -> Result<Ended, Outcome> {
     if stopped_at_login(landing).is_none()
         && let Landing::Page { status, url, .. } = landing
@@ -252,21 +251,14 @@ pub(super) fn required_error_response(
     error_response(landing, expect, case, deviations)
 }
 
-/// `scope` with the client's configured scope, for requests that are not about scope: a
-/// server that requires one refuses requests without it.
-pub(super) fn scope_extra(client: &ClientCreds) -> String {
-    client
-        .scope
-        .as_deref()
-        .map(|s| form_pair("scope", s))
-        .unwrap_or_default()
-}
-
 /// A user agent that has logged in (through one full flow of `client`), for checks whose
 /// error redirects come only after login (AMB-31).
 pub(super) async fn signed_in(ctx: &Ctx, client: &ClientCreds) -> Result<UserAgent, Outcome> {
     let ua = UserAgent::new(ctx);
-    s256_code(&ua, client, &scope_extra(client)).await?;
+    let query = CodeRequest::of(client)
+        .scope(client.scope.as_deref())
+        .query();
+    code_for(&ua, &query).await?;
     Ok(ua)
 }
 
@@ -287,10 +279,10 @@ fn lists_response_type(ctx: &Ctx, response_type: &str) -> Option<bool> {
 async fn err_01(ctx: Ctx) -> CheckResult {
     let client = ctx.code_client().await?;
     let state = "deny me & keep = this";
-    let query = s256_query(
-        &client,
-        &join(&[&scope_extra(&client), &form_pair("state", state)]),
-    );
+    let query = CodeRequest::of(&client)
+        .scope(client.scope.as_deref())
+        .state(state)
+        .query();
 
     let landing = UserAgent::new(&ctx)
         .authorize_deciding(&query, Decision::Deny)
@@ -303,14 +295,14 @@ async fn err_01(ctx: Ctx) -> CheckResult {
     {
         return Err(skip("the consent page offers no button to deny with"));
     }
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
     let expect = Expect {
         target: client.redirect(),
         accepted: &["access_denied"],
         state: StateBack::Exactly(Some(state)),
         fragment_ok: false,
     };
-    if let Ended::Granted(location) = error_response(&landing, expect, "denied", &mut deviations)? {
+    if let Ended::Granted(location) = error_response(&landing, expect, "denied", &deviations)? {
         return Err(fail(
             "denied: error=access_denied, no code",
             redact_url(&location),
@@ -326,14 +318,14 @@ async fn err_02(ctx: Ctx) -> CheckResult {
         &form_pair("client_id", &client.id),
         &form_pair("redirect_uri", client.redirect()),
         &s256(),
-        &scope_extra(&client),
+        &scope_param(&client),
         "state=s",
     ]);
 
     let implicit = ua.authorize(&format!("response_type=token&{tail}")).await?;
     let missing = ua.authorize(&tail).await?;
 
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
     // A server that offers implicit to other clients may say unauthorized_client (§4.1.2.1).
     let implicit_expect = Expect {
         target: client.redirect(),
@@ -351,10 +343,10 @@ async fn err_02(ctx: Ctx) -> CheckResult {
             implicit_expect,
             case,
             "RFC 6749 §3.1.1, for a response type the metadata does not list",
-            &mut deviations,
+            &deviations,
         )?
     } else {
-        error_response(&implicit, implicit_expect, case, &mut deviations)?
+        error_response(&implicit, implicit_expect, case, &deviations)?
     };
     if let Ended::Granted(location) = ended {
         // A server that lists `token`, or lists nothing, may understand it; whether this
@@ -382,7 +374,7 @@ async fn err_02(ctx: Ctx) -> CheckResult {
         missing_expect,
         "no response_type",
         "RFC 6749 §3.1.1, for a request without response_type",
-        &mut deviations,
+        &deviations,
     )? {
         return Err(fail(
             "no response_type: an error response",
@@ -424,9 +416,12 @@ async fn err_03(ctx: Ctx) -> CheckResult {
         (client, scopes[0].clone())
     };
     let ua = signed_in(&ctx, &client).await?;
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
     for (scope, accepted) in &cases {
-        let query = s256_query(&client, &format!("{}&state=s", form_pair("scope", scope)));
+        let query = CodeRequest::of(&client)
+            .scope(Some(scope))
+            .state("s")
+            .query();
         let landing = ua.authorize(&query).await?;
         let case = format!("scope {scope:?}");
         let expect = Expect {
@@ -437,8 +432,7 @@ async fn err_03(ctx: Ctx) -> CheckResult {
         };
         // RFC 6749 §3.3 lets a server ignore what it will not grant, reporting the scope it
         // did grant at the token endpoint: a code is the reference's refusal not taken.
-        if let Ended::Granted(location) = error_response(&landing, expect, &case, &mut deviations)?
-        {
+        if let Ended::Granted(location) = error_response(&landing, expect, &case, &deviations)? {
             deviations.note(
                 format!("{case}: refused with invalid_scope, no code"),
                 format!("a code: {}", redact_url(&location)),
@@ -446,7 +440,7 @@ async fn err_03(ctx: Ctx) -> CheckResult {
         }
     }
     // An allowed scope still gets a code: the refusals were about the scope.
-    let query = s256_query(&client, &form_pair("scope", &allowed));
+    let query = CodeRequest::of(&client).scope(Some(&allowed)).query();
     code_of(&ua.authorize(&query).await?)?;
     deviations.end()
 }
@@ -460,11 +454,13 @@ async fn err_04(ctx: Ctx) -> CheckResult {
             "grants": ["client_credentials"],
         }))
         .await?;
-    let query = code_query(&client.id, Some(CLIENT_CB), &format!("{}&state=s", s256()));
+    let query = CodeRequest::to(&client.id, Some(CLIENT_CB))
+        .state("s")
+        .query();
 
     let landing = UserAgent::new(&ctx).authorize(&query).await?;
 
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
     let expect = Expect {
         target: CLIENT_CB,
         accepted: &["unauthorized_client"],
@@ -472,7 +468,7 @@ async fn err_04(ctx: Ctx) -> CheckResult {
         fragment_ok: false,
     };
     let case = "a client_credentials-only client";
-    if let Ended::Granted(location) = error_response(&landing, expect, case, &mut deviations)? {
+    if let Ended::Granted(location) = error_response(&landing, expect, case, &deviations)? {
         deviations.note(
             format!("{case}: refused with unauthorized_client"),
             format!("a code: {}", redact_url(&location)),

@@ -8,14 +8,13 @@
 use serde_json::json;
 use url::Url;
 
-use super::code_flow::{
-    Browser, Consent, code_of, code_query, join, outline, read_form, redact_url, s256, strict,
+use super::support::{
+    Browser, CodeRequest, Consent, approve_fields, code_of, read_form, redact_url, s256, strict,
 };
-use super::token_err::Deviations;
 use crate::check;
 use crate::ctx::{CLIENT_CB, CLIENT_CB2, Ctx, form_pair};
 use crate::http::Reply;
-use crate::model::{Check, CheckResult, Outcome, fail, skip};
+use crate::model::{Check, CheckResult, Deviations, Outcome, fail, skip};
 use crate::target::LoginKind;
 use crate::ua::{Landing, UserAgent, query_param};
 
@@ -195,7 +194,7 @@ pub(super) fn not_redirected(
     landing: &Landing,
     registered: Option<&str>,
     case: &str,
-    deviations: &mut Deviations,
+    deviations: &Deviations,
 ) -> CheckResult {
     if let Some(premise) = stopped_at_login(landing) {
         return Err(premise);
@@ -291,7 +290,7 @@ pub(super) async fn consent(ctx: &Ctx, browser: &Browser, query: &str) -> Result
             }
             return Err(fail(
                 "the consent page",
-                format!("a page without a form: {}", outline(&stop.reply)),
+                format!("a page without a form: {}", stop.reply.summary()),
             ));
         };
         if !form.is_login() {
@@ -311,9 +310,7 @@ pub(super) async fn consent(ctx: &Ctx, browser: &Browser, query: &str) -> Result
 async fn logged_in_browser(ctx: &Ctx, query: &str) -> Result<Browser, Outcome> {
     let browser = Browser::new(ctx);
     if let Consent::Form(form) = consent(ctx, &browser, query).await? {
-        browser
-            .post(&form.action, &super::code_flow::approve_fields(&form))
-            .await?;
+        browser.post(&form.action, &approve_fields(&form)).await?;
     }
     Ok(browser)
 }
@@ -332,7 +329,7 @@ async fn fresh_not_redirected(
     ctx: &Ctx,
     cases: &[(String, String)],
     registered: Option<&str>,
-    deviations: &mut Deviations,
+    deviations: &Deviations,
 ) -> CheckResult {
     for (case, query) in cases {
         let landing = UserAgent::new(ctx).authorize(query).await?;
@@ -357,20 +354,24 @@ async fn redir_01(ctx: Ctx) -> CheckResult {
         ),
         (
             "an unknown client",
-            code_query(UNKNOWN_CLIENT, Some(CLIENT_CB), &tail),
+            CodeRequest::to(UNKNOWN_CLIENT, Some(CLIENT_CB))
+                .state("s")
+                .query(),
         ),
         (
             "an unknown client, an attacker's URI",
-            code_query(UNKNOWN_CLIENT, Some("https://attacker.example/cb"), &tail),
+            CodeRequest::to(UNKNOWN_CLIENT, Some("https://attacker.example/cb"))
+                .state("s")
+                .query(),
         ),
         (
             "an unknown client, no redirect_uri",
-            code_query(UNKNOWN_CLIENT, None, &tail),
+            CodeRequest::to(UNKNOWN_CLIENT, None).state("s").query(),
         ),
     ]
     .map(|(case, query)| (case.to_owned(), query));
-    let mut deviations = Deviations::default();
-    fresh_not_redirected(&ctx, &cases, None, &mut deviations).await?;
+    let deviations = Deviations::default();
+    fresh_not_redirected(&ctx, &cases, None, &deviations).await?;
     deviations.end()
 }
 
@@ -396,16 +397,18 @@ async fn redir_02(ctx: Ctx) -> CheckResult {
     let queries: Vec<(String, String)> = uris
         .iter()
         .map(|uri| {
-            let query = code_query(&client.id, Some(uri), &format!("{}&state=s", s256()));
+            let query = CodeRequest::to(&client.id, Some(uri))
+                .extra("state=s")
+                .query();
             (uri.clone(), query)
         })
         .collect();
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
     let fresh: Vec<(String, String)> = queries
         .iter()
         .map(|(uri, query)| (format!("{uri}, fresh user agent"), query.clone()))
         .collect();
-    fresh_not_redirected(&ctx, &fresh, Some(&registered), &mut deviations).await?;
+    fresh_not_redirected(&ctx, &fresh, Some(&registered), &deviations).await?;
     // Once logged in, a server that asks for login first shows what it does with the request.
     let ua = super::authz_err::signed_in(&ctx, &client).await?;
     for (uri, query) in &queries {
@@ -414,7 +417,7 @@ async fn redir_02(ctx: Ctx) -> CheckResult {
             &landing,
             Some(&registered),
             &format!("{uri}, logged in"),
-            &mut deviations,
+            &deviations,
         )?;
     }
     deviations.end()
@@ -427,14 +430,14 @@ async fn redir_03a(ctx: Ctx) -> CheckResult {
         registrations.push(("a host pattern", json!(["https://*.client.example/cb"])));
         registrations.push(("a path pattern", json!(["https://client.example/cb/*"])));
     }
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
     for (case, urls) in registrations {
         let client = ctx
             .client_with(
                 json!({"kind": "one_click", "name": "Pattern shop", "redirect_urls": urls}),
             )
             .await?;
-        let query = code_query(&client.id, None, &format!("{}&state=s", s256()));
+        let query = CodeRequest::to(&client.id, None).extra("state=s").query();
         let landing = UserAgent::new(&ctx).authorize(&query).await?;
         // A redirect to one of several full registrations tolerates the client's breach of
         // §3.1.2.3; a redirect anywhere else breaks §3.1.2.4.
@@ -450,7 +453,7 @@ async fn redir_03a(ctx: Ctx) -> CheckResult {
                 format!("{case}: an error page (the request must name its redirect_uri)"),
                 format!("a redirect to the registration {}", redact_url(location)),
             ),
-            _ => not_redirected(&landing, None, case, &mut deviations)?,
+            _ => not_redirected(&landing, None, case, &deviations)?,
         }
     }
     deviations.end()
@@ -462,7 +465,7 @@ async fn redir_03b(ctx: Ctx) -> CheckResult {
             json!({"kind": "one_click", "name": "Single shop", "redirect_urls": [CLIENT_CB]}),
         )
         .await?;
-    let query = code_query(&client.id, None, &format!("{}&state=s", s256()));
+    let query = CodeRequest::to(&client.id, None).extra("state=s").query();
 
     let landing = UserAgent::new(&ctx).authorize(&query).await?;
 
@@ -497,12 +500,14 @@ async fn redir_04(ctx: Ctx) -> CheckResult {
     let cases: Vec<(String, String)> = uris
         .iter()
         .map(|uri| {
-            let query = code_query(&client.id, Some(uri), &format!("{}&state=s", s256()));
+            let query = CodeRequest::to(&client.id, Some(uri))
+                .extra("state=s")
+                .query();
             (uri.clone(), query)
         })
         .collect();
-    let mut deviations = Deviations::default();
-    fresh_not_redirected(&ctx, &cases, Some(&registered), &mut deviations).await?;
+    let deviations = Deviations::default();
+    fresh_not_redirected(&ctx, &cases, Some(&registered), &deviations).await?;
     deviations.end()
 }
 
@@ -559,34 +564,36 @@ async fn answer(ctx: &Ctx, browser: &Browser, mut url: Url, case: &str) -> Resul
 async fn redir_05(ctx: Ctx) -> CheckResult {
     let client = ctx.code_client().await?;
     let evil = "\"><script>alert(1)</script>";
-    let tail = format!("{}&{}", s256(), form_pair("state", evil));
     let cases = [
         (
             "redirect_uri",
-            code_query(
-                &client.id,
-                Some(&format!("{}{evil}", client.redirect())),
-                &tail,
-            ),
+            CodeRequest::to(&client.id, Some(&format!("{}{evil}", client.redirect())))
+                .state(evil)
+                .query(),
         ),
         (
             "client_id",
-            code_query(evil, Some(client.redirect()), &tail),
+            CodeRequest::to(evil, Some(client.redirect()))
+                .state(evil)
+                .query(),
         ),
         (
             "state with an unknown client",
-            code_query(UNKNOWN_CLIENT, Some(client.redirect()), &tail),
+            CodeRequest::to(UNKNOWN_CLIENT, Some(client.redirect()))
+                .state(evil)
+                .query(),
         ),
         (
             "state with an unregistered redirect_uri",
-            code_query(
+            CodeRequest::to(
                 &client.id,
                 Some(&format!("https://attacker.example/{evil}")),
-                &tail,
-            ),
+            )
+            .state(evil)
+            .query(),
         ),
     ];
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
     let mut browser = Browser::new(&ctx);
     let mut logged_in = false;
     for (case, query) in &cases {
@@ -594,8 +601,9 @@ async fn redir_05(ctx: Ctx) -> CheckResult {
         let mut ended = answer(&ctx, &browser, url.clone(), case).await?;
         // The page to judge is the answer to the bad request, not a login page before it.
         if matches!(ended, Answer::Login) && !logged_in {
-            let valid =
-                super::code_flow::s256_query(&client, &super::authz_err::scope_extra(&client));
+            let valid = CodeRequest::of(&client)
+                .scope(client.scope.as_deref())
+                .query();
             browser = logged_in_browser(&ctx, &valid).await?;
             logged_in = true;
             ended = answer(&ctx, &browser, url, case).await?;
@@ -627,7 +635,7 @@ async fn redir_05(ctx: Ctx) -> CheckResult {
         if reply.status != 400 || content_type != "text/html;charset=utf-8" {
             deviations.note(
                 format!("{case}: a 400 text/html; charset=utf-8 error page"),
-                format!("{} {content_type}", outline(&reply)),
+                format!("{} {content_type}", reply.summary()),
             );
         }
     }
@@ -673,26 +681,31 @@ fn lookalikes(registered: &str) -> Vec<String> {
 
 async fn redir_06(ctx: Ctx) -> CheckResult {
     let client = ctx.code_client().await?;
-    let tail = join(&[&s256(), &super::authz_err::scope_extra(&client), "state=s"]);
+    let query_to = |uri: &str| {
+        CodeRequest::to(&client.id, Some(uri))
+            .scope(client.scope.as_deref())
+            .state("s")
+            .query()
+    };
     // The exact string works: the refusals below are about the comparison.
     let exact = UserAgent::new(&ctx)
-        .authorize(&code_query(&client.id, Some(client.redirect()), &tail))
+        .authorize(&query_to(client.redirect()))
         .await?;
     code_of(&exact)?;
     let cases: Vec<(String, String)> = lookalikes(client.redirect())
         .into_iter()
         .map(|uri| {
-            let query = code_query(&client.id, Some(&uri), &tail);
+            let query = query_to(&uri);
             (uri, query)
         })
         .collect();
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
     // Every variant is tried: the failure names each one that was taken for the registration,
     // not only the first.
     let mut taken = Vec::new();
     for (uri, query) in &cases {
         let landing = UserAgent::new(&ctx).authorize(query).await?;
-        match not_redirected(&landing, Some(client.redirect()), uri, &mut deviations) {
+        match not_redirected(&landing, Some(client.redirect()), uri, &deviations) {
             Err(Outcome::Fail { actual, .. }) => taken.push(format!("{uri} ({actual})")),
             other => other?,
         }

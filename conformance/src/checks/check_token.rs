@@ -4,13 +4,14 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::flow::{access_token, user_tokens};
-use super::token_err::{Deviations, challenge_on_401};
+use super::support::{
+    access_token, challenge_on_401, scope_set, token_at_fixed_time, unique, user_tokens,
+    with_secret,
+};
 use crate::check;
 use crate::ctx::{ClientCreds, Ctx, basic, form_pair};
 use crate::http::Reply;
-use crate::model::{Check, CheckResult, ensure, skip};
-use crate::target::Secret;
+use crate::model::{Check, CheckResult, Deviations, ensure, skip};
 
 pub(super) fn checks() -> Vec<Check> {
     vec![
@@ -199,7 +200,7 @@ async fn check_01a(ctx: Ctx) -> CheckResult {
             "aud [\"backoffice_api\"]",
             &body,
         )?;
-        let authorities = super::flow::scope_set(body.get("authorities"));
+        let authorities = scope_set(body.get("authorities"));
         ensure(
             authorities.contains("PAYMENTS_VIEW") && authorities.contains("REPORTS_VIEW"),
             "authorities with the client's roles PAYMENTS_VIEW and REPORTS_VIEW",
@@ -211,7 +212,7 @@ async fn check_01a(ctx: Ctx) -> CheckResult {
 
 async fn check_01b(ctx: Ctx) -> CheckResult {
     let client = ctx.code_client().await?;
-    let tokens = user_tokens(&ctx, &client).await?;
+    let tokens = user_tokens(&ctx, &client, client.scope.as_deref()).await?;
     let token = access_token(&tokens)?;
 
     let (reply, body) = check(&ctx, &client, &token).await?;
@@ -254,8 +255,8 @@ fn invalid_token(what: &str, reply: &Reply, body: &Value) -> CheckResult {
 
 async fn check_02(ctx: Ctx) -> CheckResult {
     let client = ctx.cc_client().await?;
-    let mut deviations = Deviations::default();
-    let described = |what: &str, body: &Value, deviations: &mut Deviations| {
+    let deviations = Deviations::default();
+    let described = |what: &str, body: &Value, deviations: &Deviations| {
         if !body["error_description"].is_string() {
             deviations.note(
                 format!("{what}: an error_description as Spring gives"),
@@ -265,7 +266,7 @@ async fn check_02(ctx: Ctx) -> CheckResult {
     };
     let (reply, body) = check(&ctx, &client, "no-such-token").await?;
     invalid_token("an unknown token", &reply, &body)?;
-    described("an unknown token", &body, &mut deviations);
+    described("an unknown token", &body, &deviations);
 
     let revoked = ctx.access_token(&client).await?;
     let revocation = ctx.token_call("revocation", &client, &revoked).await?;
@@ -278,12 +279,12 @@ async fn check_02(ctx: Ctx) -> CheckResult {
     }
     let (reply, body) = check(&ctx, &client, &revoked).await?;
     invalid_token("a revoked token", &reply, &body)?;
-    described("a revoked token", &body, &mut deviations);
+    described("a revoked token", &body, &deviations);
     deviations.end()
 }
 
 async fn check_03(ctx: Ctx) -> CheckResult {
-    let (client, token, expires_in) = super::flow::token_at_fixed_time(&ctx).await?;
+    let (client, token, expires_in) = token_at_fixed_time(&ctx).await?;
 
     ctx.advance_clock(expires_in).await?;
     let (reply, body) = check(&ctx, &client, &token).await?;
@@ -295,10 +296,9 @@ async fn check_04(ctx: Ctx) -> CheckResult {
     let token = ctx.access_token(&client).await?;
     let url = ctx.endpoint("check_token")?;
     let body = form_pair("token", &token);
-    let mut wrong = client.clone();
-    wrong.secret = Secret::new("wrong-secret-value");
+    let wrong = with_secret(&client, "wrong-secret-value");
     let mut unknown = client.clone();
-    unknown.id = super::flow::unique("nobody");
+    unknown.id = unique("nobody");
 
     let cases = [
         ("no credentials", ctx.post_form(&url, &body)),
@@ -308,7 +308,7 @@ async fn check_04(ctx: Ctx) -> CheckResult {
             basic(ctx.post_form(&url, &body), &unknown),
         ),
     ];
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
     for (what, request) in cases {
         let reply = ctx.send(request).await?;
         ensure(reply.status == 401, format!("{what}: 401"), reply.summary())?;

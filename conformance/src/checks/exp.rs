@@ -4,13 +4,11 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::bearer::Deviations;
-use super::flow::{access_token, client_view, resource_server, unique, wallet};
+use super::support::{access_token, client_view, resource_server, unique, wallet, with_secret};
 use crate::check;
 use crate::ctx::{ClientCreds, Ctx};
 use crate::http::Reply;
-use crate::model::{Check, CheckResult, Outcome, ensure, fail};
-use crate::target::Secret;
+use crate::model::{Check, CheckResult, Deviations, Outcome, ensure, fail};
 
 const EXPIRY_DATE: &str = "2030-06-15";
 const BEFORE: &str = "2030-06-01T00:00:00Z";
@@ -150,16 +148,10 @@ async fn expiring_wallet(ctx: &Ctx) -> Result<ClientCreds, Outcome> {
     wallet(ctx, &["accounts:view"], json!({"expiry_date": EXPIRY_DATE})).await
 }
 
-fn with_secret(client: &ClientCreds, secret: &str) -> ClientCreds {
-    let mut other = client.clone();
-    other.secret = Secret::new(secret);
-    other
-}
-
 /// Refused after the cut-off (vendor: "rejected"); the reference's 401 invalid_client and its
 /// "client expired" description only for the right secret are decisions (AMB-16): deviations.
 fn expect_refused(
-    warnings: &mut Deviations,
+    warnings: &Deviations,
     what: &str,
     reply: &Reply,
     right_secret: bool,
@@ -279,20 +271,10 @@ async fn exp_02(ctx: Ctx) -> CheckResult {
     let wrong = ctx
         .client_credentials(&with_secret(&client, "wrong-secret-value"))
         .await?;
-    let mut warnings = Deviations::default();
-    expect_refused(
-        &mut warnings,
-        "right secret after the cut-off",
-        &right,
-        true,
-    )?;
-    expect_refused(
-        &mut warnings,
-        "wrong secret after the cut-off",
-        &wrong,
-        false,
-    )?;
-    warnings.finish()
+    let warnings = Deviations::default();
+    expect_refused(&warnings, "right secret after the cut-off", &right, true)?;
+    expect_refused(&warnings, "wrong secret after the cut-off", &wrong, false)?;
+    warnings.end()
 }
 
 async fn exp_03(ctx: Ctx) -> CheckResult {
@@ -342,7 +324,7 @@ async fn exp_04(ctx: Ctx) -> CheckResult {
 
     ctx.set_clock(CUT_OFF).await?;
     let wrong = with_secret(&client, "wrong-secret-value");
-    let mut warnings = Deviations::default();
+    let warnings = Deviations::default();
     for endpoint in ["introspection", "check_token", "revocation"] {
         let right = ctx.token_call(endpoint, &client, &token).await?;
         ensure(
@@ -352,13 +334,13 @@ async fn exp_04(ctx: Ctx) -> CheckResult {
         )?;
         let refused = ctx.token_call(endpoint, &wrong, &token).await?;
         expect_refused(
-            &mut warnings,
+            &warnings,
             &format!("{endpoint}, right secret"),
             &right,
             true,
         )?;
         expect_refused(
-            &mut warnings,
+            &warnings,
             &format!("{endpoint}, wrong secret"),
             &refused,
             false,
@@ -372,13 +354,13 @@ async fn exp_04(ctx: Ctx) -> CheckResult {
         "the refused revocation revoked nothing",
         &view,
     )?;
-    warnings.finish()
+    warnings.end()
 }
 
 async fn exp_05(ctx: Ctx) -> CheckResult {
     ctx.set_clock("2030-06-15T12:00:00Z").await?;
     let client = wallet(&ctx, &[], json!({"expiry_date": EXPIRY_DATE})).await?;
-    let mut warnings = Deviations::default();
+    let warnings = Deviations::default();
     for (now, expired) in [
         ("2030-06-15T12:00:00Z", false),
         ("2030-06-15T23:59:59Z", false),
@@ -420,5 +402,5 @@ async fn exp_05(ctx: Ctx) -> CheckResult {
             &single,
         )?;
     }
-    warnings.finish()
+    warnings.end()
 }

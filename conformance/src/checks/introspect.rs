@@ -3,14 +3,14 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::bearer::Deviations;
-use super::flow::{
-    self, access_token, refresh_token, resource_server, token_call_with, user_tokens, wallet,
+use super::support::{
+    IfAbsent, access_token, refresh, refresh_token, resource_server, scope_set,
+    token_at_fixed_time, token_call_with, user_tokens, wallet, with_secret,
 };
 use crate::check;
 use crate::ctx::{ClientCreds, Ctx, basic, form_pair};
 use crate::http::Reply;
-use crate::model::{Check, CheckResult, Outcome, deviate, ensure, fail, skip};
+use crate::model::{Check, CheckResult, Deviations, Outcome, deviate, ensure, fail, skip};
 
 pub(super) fn checks() -> Vec<Check> {
     vec![
@@ -287,7 +287,7 @@ pub(super) async fn shows_own(
 
 /// RFC 7662 §2.2: a dead token gives `active:false` (MUST); anything beside it is a deviation
 /// (SHOULD NOT).
-fn expect_inactive(warnings: &mut Deviations, what: &str, body: &Value) -> CheckResult {
+fn expect_inactive(warnings: &Deviations, what: &str, body: &Value) -> CheckResult {
     ensure(
         body.get("active") == Some(&Value::Bool(false)),
         format!("{what}: active:false"),
@@ -325,7 +325,7 @@ async fn introspect_01(ctx: Ctx) -> CheckResult {
     let client = ctx.cc_client().await?;
     let token = ctx.access_token(&client).await?;
     let url = ctx.endpoint("introspection")?;
-    let mut warnings = Deviations::default();
+    let warnings = Deviations::default();
 
     let what = "no caller authentication";
     let anonymous = ctx
@@ -344,8 +344,7 @@ async fn introspect_01(ctx: Ctx) -> CheckResult {
     }
 
     let what = "a wrong caller secret via Basic";
-    let mut wrong = client.clone();
-    wrong.secret = crate::target::Secret::new("not-the-secret");
+    let wrong = with_secret(&client, "not-the-secret");
     let reply = ctx.token_call("introspection", &wrong, &token).await?;
     reveals_nothing(what, &reply)?;
     ensure(
@@ -366,17 +365,17 @@ async fn introspect_01(ctx: Ctx) -> CheckResult {
         )?,
         None => warnings.note(format!("{what}: an invalid_client body"), reply.summary()),
     }
-    warnings.finish()
+    warnings.end()
 }
 
 /// An authenticated call to `endpoint` without `token`, with or without a hint: the reference
 /// says 400 invalid_request. `token` is REQUIRED of the client, so a server that tolerates its
 /// absence deviates; `codes_fixed` says whether the endpoint's errors are RFC 6749 §5.2's
 /// (revocation, RFC 7009 §2.2.1), where another code fails.
-pub(super) async fn no_token(ctx: &Ctx, endpoint: &str, codes_fixed: bool) -> CheckResult {
+pub(super) async fn without_token(ctx: &Ctx, endpoint: &str, codes_fixed: bool) -> CheckResult {
     let client = ctx.cc_client().await?;
     let url = ctx.endpoint(endpoint)?;
-    let mut warnings = Deviations::default();
+    let warnings = Deviations::default();
     for body in ["", "token_type_hint=access_token"] {
         let what = format!("{endpoint} without token, body {body:?}");
         let reply = ctx.send(basic(ctx.post_form(&url, body), &client)).await?;
@@ -395,11 +394,11 @@ pub(super) async fn no_token(ctx: &Ctx, endpoint: &str, codes_fixed: bool) -> Ch
         }
         warnings.note(format!("{what}: 400 invalid_request"), reply.summary());
     }
-    warnings.finish()
+    warnings.end()
 }
 
 async fn introspect_02(ctx: Ctx) -> CheckResult {
-    no_token(&ctx, "introspection", false).await
+    without_token(&ctx, "introspection", false).await
 }
 
 async fn introspect_03(ctx: Ctx) -> CheckResult {
@@ -447,7 +446,7 @@ async fn introspect_03(ctx: Ctx) -> CheckResult {
         return Err(deviate("scope as a space-separated string", &body["scope"]));
     }
     if let Some(granted) = issued.get("scope") {
-        if flow::scope_set(Some(granted)) != flow::scope_set(body.get("scope")) {
+        if scope_set(Some(granted)) != scope_set(body.get("scope")) {
             return Err(deviate(
                 format!("the granted scope {granted}"),
                 &body["scope"],
@@ -478,10 +477,10 @@ async fn introspect_03(ctx: Ctx) -> CheckResult {
 
 async fn introspect_04a(ctx: Ctx) -> CheckResult {
     let client = ctx.cc_client().await?;
-    let mut warnings = Deviations::default();
+    let warnings = Deviations::default();
     for (what, token) in [("garbage", "garbage"), ("x", "x")] {
         let reply = introspection(&ctx, &client, token, "").await?;
-        expect_inactive(&mut warnings, what, &response(&reply, what)?)?;
+        expect_inactive(&warnings, what, &response(&reply, what)?)?;
     }
 
     // A revoked token, where the target revokes access tokens (RFC 7009 §2: SHOULD).
@@ -499,16 +498,16 @@ async fn introspect_04a(ctx: Ctx) -> CheckResult {
                     &body,
                 );
             } else {
-                expect_inactive(&mut warnings, what, &body)?;
+                expect_inactive(&warnings, what, &body)?;
             }
         }
     }
-    warnings.finish()
+    warnings.end()
 }
 
 async fn introspect_04b(ctx: Ctx) -> CheckResult {
-    let (client, token, expires_in) = super::flow::token_at_fixed_time(&ctx).await?;
-    let mut warnings = Deviations::default();
+    let (client, token, expires_in) = token_at_fixed_time(&ctx).await?;
+    let warnings = Deviations::default();
 
     ctx.advance_clock(expires_in - 1).await?;
     let reply = introspection(&ctx, &client, &token, "").await?;
@@ -518,15 +517,15 @@ async fn introspect_04b(ctx: Ctx) -> CheckResult {
     }
     ctx.advance_clock(1).await?;
     let reply = introspection(&ctx, &client, &token, "").await?;
-    expect_inactive(&mut warnings, "at exp", &response(&reply, "at exp")?)?;
-    warnings.finish()
+    expect_inactive(&warnings, "at exp", &response(&reply, "at exp")?)?;
+    warnings.end()
 }
 
 async fn introspect_05a(ctx: Ctx) -> CheckResult {
     let client = ctx.cc_client().await?;
     let token = ctx.access_token(&client).await?;
     own_view(&ctx, &client, &token, "token_type_hint=access_token").await?;
-    let mut warnings = Deviations::default();
+    let warnings = Deviations::default();
     for hint in ["refresh_token", "foo"] {
         let what = format!("an access token with hint {hint}");
         let reply =
@@ -543,13 +542,13 @@ async fn introspect_05a(ctx: Ctx) -> CheckResult {
             &body,
         )?;
     }
-    warnings.finish()
+    warnings.end()
 }
 
 async fn introspect_05b(ctx: Ctx) -> CheckResult {
     let client = ctx.code_client().await?;
-    let tokens = user_tokens(&ctx, &client).await?;
-    let refresh = refresh_token(&tokens)?;
+    let tokens = user_tokens(&ctx, &client, client.scope.as_deref()).await?;
+    let refresh = refresh_token(&tokens, IfAbsent::Skip)?;
     // RFC 7662 lets a server introspect access tokens only: then nothing here to find.
     let reply = introspection(&ctx, &client, &refresh, "token_type_hint=refresh_token").await?;
     let found = response(&reply, "a refresh token with hint refresh_token")?;
@@ -570,8 +569,8 @@ async fn introspect_05b(ctx: Ctx) -> CheckResult {
 
 async fn introspect_06(ctx: Ctx) -> CheckResult {
     let client = ctx.code_client().await?;
-    let tokens = user_tokens(&ctx, &client).await?;
-    let first = refresh_token(&tokens)?;
+    let tokens = user_tokens(&ctx, &client, client.scope.as_deref()).await?;
+    let first = refresh_token(&tokens, IfAbsent::Skip)?;
 
     let reply = introspection(&ctx, &client, &first, "").await?;
     let live = response(&reply, "a live refresh token")?;
@@ -586,15 +585,15 @@ async fn introspect_06(ctx: Ctx) -> CheckResult {
         &live,
     )?;
     if let Some(granted) = tokens.get("scope") {
-        if flow::scope_set(Some(granted)) != flow::scope_set(live.get("scope")) {
+        if scope_set(Some(granted)) != scope_set(live.get("scope")) {
             return Err(deviate(format!("scope {granted}"), &live));
         }
     } else if live.get("scope").is_none() {
         return Err(deviate("the refresh token's scope", &live));
     }
 
-    let mut warnings = Deviations::default();
-    let reply = flow::refresh(&ctx, &client, &first).await?;
+    let warnings = Deviations::default();
+    let reply = refresh(&ctx, &client, &first, "").await?;
     ensure(
         reply.status == 200,
         "200 from the refresh grant",
@@ -606,7 +605,7 @@ async fn introspect_06(ctx: Ctx) -> CheckResult {
         Some(rotated) if rotated != first => {
             let reply = introspection(&ctx, &client, &first, "").await?;
             let old = response(&reply, "the rotated refresh token")?;
-            expect_inactive(&mut warnings, "the rotated refresh token", &old)?;
+            expect_inactive(&warnings, "the rotated refresh token", &old)?;
             rotated.to_owned()
         }
         _ => first,
@@ -627,8 +626,8 @@ async fn introspect_06(ctx: Ctx) -> CheckResult {
     )?;
     let reply = introspection(&ctx, &client, &newest, "").await?;
     let after = response(&reply, "the revoked refresh token")?;
-    expect_inactive(&mut warnings, "the revoked refresh token", &after)?;
-    warnings.finish()
+    expect_inactive(&warnings, "the revoked refresh token", &after)?;
+    warnings.end()
 }
 
 async fn introspect_07(ctx: Ctx) -> CheckResult {

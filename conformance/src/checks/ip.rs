@@ -11,14 +11,15 @@ use std::net::IpAddr;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::bearer::Deviations;
-use super::flow::{code_exchange, code_for};
+use super::support::{
+    CC, IfAbsent, client_code, code_grant, exchange, expect_error, granted, refresh_grant,
+    refresh_token, with_secret,
+};
 use super::token_auth::indistinguishable;
-use super::token_err::{CC, expect_error, granted, said, with_secret};
 use crate::check;
 use crate::ctx::{CLIENT_CB, ClientCreds, Ctx, basic, form_pair, member, url_path_segment};
 use crate::http::Reply;
-use crate::model::{Check, CheckResult, Outcome, ensure, fail, skip};
+use crate::model::{Check, CheckResult, Deviations, Outcome, ensure, fail, skip};
 use crate::ua::UserAgent;
 
 /// TEST-NET-1 (RFC 5737): never a loopback source.
@@ -294,16 +295,16 @@ fn admitted(reply: &Reply, case: &str) -> Result<Value, Outcome> {
 /// The whitelist's one refusal: 401 invalid_client (AMB-10).
 fn refused(reply: &Reply, case: &str) -> CheckResult {
     expect_error(reply, &[401], &["invalid_client"])
-        .map_err(|_| fail(format!("{case}: 401 invalid_client"), said(reply)))
+        .map_err(|_| fail(format!("{case}: 401 invalid_client"), reply.summary()))
 }
 
 /// Shut out on address grounds: refused, no token (the seed's rule, and RFC 9700 §4.13's for
 /// forged headers); the reference's 401 invalid_client is AMB-10's shape, noted when missing.
-fn shut_out(warnings: &mut Deviations, reply: &Reply, case: &str) -> CheckResult {
+fn shut_out(warnings: &Deviations, reply: &Reply, case: &str) -> CheckResult {
     ensure(
         !(200..300).contains(&reply.status),
         format!("{case}: refused"),
-        said(reply),
+        reply.summary(),
     )?;
     if let Err(Outcome::Fail { expected, actual }) = refused(reply, case) {
         warnings.note(format!("{expected} (AMB-10)"), actual);
@@ -334,7 +335,7 @@ async fn active_from(
     ensure(
         reply.status == 200,
         format!("200 from introspection from {}", from(source)),
-        said(&reply),
+        reply.summary(),
     )?;
     Ok(reply.json()?.get("active") == Some(&Value::Bool(true)))
 }
@@ -350,7 +351,7 @@ async fn set_whitelist(ctx: &Ctx, client: &ClientCreds, entries: &[String]) -> C
     ensure(
         reply.status == 200,
         format!("200 setting ip_whitelist {entries:?}"),
-        said(&reply),
+        reply.summary(),
     )
 }
 
@@ -363,7 +364,7 @@ async fn ip_01(ctx: Ctx) -> CheckResult {
         ensure(
             reply.status == 200,
             format!("200 from check_token from {}", from(source)),
-            said(&reply),
+            reply.summary(),
         )?;
     }
     Ok(())
@@ -376,13 +377,13 @@ async fn ip_02a(ctx: Ctx) -> CheckResult {
         &cc_from(&ctx, Some(second), &client).await?,
         &format!("client_credentials from the listed {second}"),
     )?;
-    let mut warnings = Deviations::default();
+    let warnings = Deviations::default();
     shut_out(
-        &mut warnings,
+        &warnings,
         &cc_from(&ctx, None, &client).await?,
         "client_credentials from the default address",
     )?;
-    warnings.finish()
+    warnings.end()
 }
 
 async fn ip_02b(ctx: Ctx) -> CheckResult {
@@ -398,13 +399,13 @@ async fn ip_02b(ctx: Ctx) -> CheckResult {
     // The authorization endpoint is the browser's and not whitelisted (IP-04): two codes, so a
     // refused redemption cannot spoil the admitted one.
     let ua = UserAgent::new(&ctx);
-    let first_code = code_for(&ctx, &ua, &client).await?;
-    let second_code = code_for(&ctx, &ua, &client).await?;
-    let exchange = |code: &str| code_exchange(&client, code);
-    let mut warnings = Deviations::default();
+    let first_code = client_code(&ctx, &ua, &client).await?;
+    let second_code = client_code(&ctx, &ua, &client).await?;
+    let redemption = |code: &str| code_grant(code, &exchange(client.redirect()));
+    let warnings = Deviations::default();
     shut_out(
-        &mut warnings,
-        &post_from(&ctx, None, "token", &client, &exchange(&first_code), None).await?,
+        &warnings,
+        &post_from(&ctx, None, "token", &client, &redemption(&first_code), None).await?,
         "authorization_code from the default address",
     )?;
     let tokens = admitted(
@@ -413,22 +414,15 @@ async fn ip_02b(ctx: Ctx) -> CheckResult {
             Some(second),
             "token",
             &client,
-            &exchange(&second_code),
+            &redemption(&second_code),
             None,
         )
         .await?,
         &format!("authorization_code from the listed {second}"),
     )?;
-    let refresh = tokens
-        .get("refresh_token")
-        .and_then(Value::as_str)
-        .ok_or_else(|| skip("the target issued no refresh token with the code flow"))?;
-    let body = format!(
-        "grant_type=refresh_token&{}",
-        form_pair("refresh_token", refresh)
-    );
+    let body = refresh_grant(&refresh_token(&tokens, IfAbsent::Skip)?, "");
     shut_out(
-        &mut warnings,
+        &warnings,
         &post_from(&ctx, None, "token", &client, &body, None).await?,
         "refresh_token from the default address",
     )?;
@@ -436,20 +430,20 @@ async fn ip_02b(ctx: Ctx) -> CheckResult {
         &post_from(&ctx, Some(second), "token", &client, &body, None).await?,
         &format!("refresh_token from the listed {second}"),
     )?;
-    warnings.finish()
+    warnings.end()
 }
 
 async fn ip_03a(ctx: Ctx) -> CheckResult {
     let second = ctx.second_ip()?;
     let client = listed_client(&ctx, &[second.to_string()]).await?;
     let token = access_token_from(&ctx, Some(second), &client).await?;
-    let mut warnings = Deviations::default();
+    let warnings = Deviations::default();
     // check_token is the seed's ("check token"); introspection and revocation are AMB-08's.
     for endpoint in ["check_token", "introspection", "revocation"] {
         let reply = token_call_from(&ctx, None, endpoint, &client, &token).await?;
         let case = format!("{endpoint} by the owner from the default address");
         let refusal = if endpoint == "check_token" {
-            shut_out(&mut warnings, &reply, &case)
+            shut_out(&warnings, &reply, &case)
         } else {
             refused(&reply, &case)
         };
@@ -468,7 +462,7 @@ async fn ip_03a(ctx: Ctx) -> CheckResult {
             }
         }
     }
-    warnings.finish()
+    warnings.end()
 }
 
 async fn ip_03b(ctx: Ctx) -> CheckResult {
@@ -503,7 +497,7 @@ async fn ip_03b(ctx: Ctx) -> CheckResult {
         ensure(
             reply.status == 200 && reply.json()?.get("active") == Some(&Value::Bool(true)),
             format!("{endpoint} by the caller from its listed {second}: 200, active"),
-            said(&reply),
+            reply.summary(),
         )?;
         // The owner is listed elsewhere; an open caller is admitted from anywhere.
         let reply = token_call_from(&ctx, None, endpoint, &open_caller, &listed_token).await?;
@@ -512,7 +506,7 @@ async fn ip_03b(ctx: Ctx) -> CheckResult {
             format!(
                 "{endpoint} by an unlisted caller from the default address, of a token whose owner is listed on {second}: 200, active"
             ),
-            said(&reply),
+            reply.summary(),
         )?;
     }
     Ok(())
@@ -530,7 +524,7 @@ async fn ip_04(ctx: Ctx) -> CheckResult {
         .await?;
     // The user agent runs from the default address, which the client does not list.
     let ua = UserAgent::new(&ctx);
-    let code = code_for(&ctx, &ua, &client).await?;
+    let code = client_code(&ctx, &ua, &client).await?;
     // The code is real: the client redeems it from its listed address.
     admitted(
         &post_from(
@@ -538,7 +532,7 @@ async fn ip_04(ctx: Ctx) -> CheckResult {
             Some(second),
             "token",
             &client,
-            &code_exchange(&client, &code),
+            &code_grant(&code, &exchange(client.redirect())),
             None,
         )
         .await?,
@@ -634,7 +628,7 @@ async fn ip_06c(ctx: Ctx) -> CheckResult {
         ensure(
             reply.status == 400,
             format!("400 for the whitelist entry {entry:?}"),
-            said(&reply),
+            reply.summary(),
         )?;
     }
     Ok(())
@@ -653,7 +647,7 @@ async fn ip_07(ctx: Ctx) -> CheckResult {
         ("forwarded", forwarded),
         ("x-real-ip", listed.clone()),
     ];
-    let mut warnings = Deviations::default();
+    let warnings = Deviations::default();
     for (name, value) in &headers {
         let reply = post_from(
             &ctx,
@@ -665,12 +659,12 @@ async fn ip_07(ctx: Ctx) -> CheckResult {
         )
         .await?;
         shut_out(
-            &mut warnings,
+            &warnings,
             &reply,
             &format!("`{name}: {value}` from the default address"),
         )?;
     }
-    warnings.finish()
+    warnings.end()
 }
 
 async fn ip_08(ctx: Ctx) -> CheckResult {
@@ -719,9 +713,9 @@ async fn ip_08(ctx: Ctx) -> CheckResult {
 async fn ip_09(ctx: Ctx) -> CheckResult {
     let second = ctx.second_ip()?;
     let client = listed_client(&ctx, &[second.to_string()]).await?;
-    let mut warnings = Deviations::default();
+    let warnings = Deviations::default();
     shut_out(
-        &mut warnings,
+        &warnings,
         &cc_from(&ctx, None, &client).await?,
         "before any edit, from the default address",
     )?;
@@ -731,7 +725,7 @@ async fn ip_09(ctx: Ctx) -> CheckResult {
     )?;
     set_whitelist(&ctx, &client, &[ELSEWHERE.to_owned()]).await?;
     shut_out(
-        &mut warnings,
+        &warnings,
         &cc_from(&ctx, Some(second), &client).await?,
         &format!("right after replacing the list by {ELSEWHERE}, from {second}"),
     )?;
@@ -742,5 +736,5 @@ async fn ip_09(ctx: Ctx) -> CheckResult {
             &format!("right after clearing the list, from {}", from(source)),
         )?;
     }
-    warnings.finish()
+    warnings.end()
 }

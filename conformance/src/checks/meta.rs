@@ -5,12 +5,11 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::bearer::Deviations;
-use super::flow::{CHALLENGE, scope_set};
 use super::introspect::own_view;
+use super::support::{CHALLENGE, CodeRequest, Pkce, client_code, join, redeem, scope_set};
 use crate::check;
 use crate::ctx::{ClientCreds, Ctx, basic, form_pair};
-use crate::model::{Check, CheckResult, Outcome, deviate, ensure, fail, skip};
+use crate::model::{Check, CheckResult, Deviations, Outcome, deviate, ensure, fail, skip};
 use crate::ua::UserAgent;
 
 pub(super) fn checks() -> Vec<Check> {
@@ -287,7 +286,7 @@ async fn meta_02(ctx: Ctx) -> CheckResult {
 
 async fn meta_03(ctx: Ctx) -> CheckResult {
     let doc = metadata(&ctx).clone();
-    let mut warnings = Deviations::default();
+    let warnings = Deviations::default();
     // RFC 8414 §2: the authorization endpoint is REQUIRED unless no grant type uses it (and
     // then response_types_supported may have nothing to list).
     let grants = doc.get("grant_types_supported").map(|g| scope_set(Some(g)));
@@ -356,7 +355,7 @@ async fn meta_03(ctx: Ctx) -> CheckResult {
             format!("{types:?}"),
         );
     }
-    warnings.finish()
+    warnings.end()
 }
 
 /// The token endpoint's `error` for `grant_type` as `client`, with made-up grant values.
@@ -539,7 +538,7 @@ async fn meta_05(ctx: Ctx) -> CheckResult {
 
 async fn meta_06(ctx: Ctx) -> CheckResult {
     let doc = metadata(&ctx).clone();
-    let mut warnings = Deviations::default();
+    let warnings = Deviations::default();
     if doc
         .get("scopes_supported")
         .and_then(Value::as_array)
@@ -550,7 +549,7 @@ async fn meta_06(ctx: Ctx) -> CheckResult {
     // Both endpoints are OPTIONAL (RFC 8414 §2); what is advertised must work.
     let advertised = |name: &str| doc.get(name).is_some_and(Value::is_string);
     if !advertised("revocation_endpoint") || !advertised("introspection_endpoint") {
-        warnings.finish()?;
+        warnings.end()?;
         return Err(skip(
             "the target does not advertise both revocation_endpoint and introspection_endpoint (OPTIONAL in RFC 8414 §2)",
         ));
@@ -559,7 +558,7 @@ async fn meta_06(ctx: Ctx) -> CheckResult {
     let token = ctx.access_token(&client).await?;
     // Introspection may hide a client's own token (RFC 7662 §2.2): then nothing to see.
     if let Err(absent) = own_view(&ctx, &client, &token, "").await {
-        warnings.finish()?;
+        warnings.end()?;
         return Err(absent);
     }
     let revoked = ctx.token_call("revocation", &client, &token).await?;
@@ -574,7 +573,7 @@ async fn meta_06(ctx: Ctx) -> CheckResult {
         "the revoked token is inactive",
         &after,
     )?;
-    warnings.finish()
+    warnings.end()
 }
 
 /// RFC 8414 §2's client-authentication signing lists, where "none" MUST NOT be used.
@@ -586,7 +585,7 @@ const AUTH_SIGNING_LISTS: [&str; 3] = [
 
 async fn meta_07a(ctx: Ctx) -> CheckResult {
     let doc = metadata(&ctx).clone();
-    let mut warnings = Deviations::default();
+    let warnings = Deviations::default();
     if let Some(object) = doc.as_object() {
         for (name, value) in object {
             if !name.ends_with("_signing_alg_values_supported")
@@ -612,7 +611,7 @@ async fn meta_07a(ctx: Ctx) -> CheckResult {
             )?;
         }
     }
-    warnings.finish()
+    warnings.end()
 }
 
 async fn meta_07b(ctx: Ctx) -> CheckResult {
@@ -626,34 +625,27 @@ async fn meta_07b(ctx: Ctx) -> CheckResult {
     }
     let listed = strings(metadata(&ctx), "code_challenge_methods_supported")?.contains("plain");
     let client = ctx.code_client().await?;
-    let query = [
-        form_pair("response_type", "code"),
-        form_pair("client_id", &client.id),
-        form_pair("redirect_uri", client.redirect()),
-        form_pair("state", "plain"),
-        form_pair("code_challenge", CHALLENGE),
-        form_pair("code_challenge_method", "plain"),
-    ]
-    .join("&");
+    let query = CodeRequest::of(&client)
+        .state("plain")
+        .pkce(Pkce::Challenge(CHALLENGE, Some("plain")))
+        .query();
     let ua = UserAgent::new(&ctx);
     // Any refusal (an error redirect, an error page) means plain does not work.
     let works = match ua.authorize(&query).await?.param("code") {
         Some(code) => {
             ctx.remember(&code);
-            let body = [
-                form_pair("grant_type", "authorization_code"),
-                form_pair("code", &code),
-                form_pair("redirect_uri", client.redirect()),
-                form_pair("code_verifier", CHALLENGE),
-            ]
-            .join("&");
-            ctx.token(&client, &body).await?.status == 200
+            // The plain verifier is the challenge itself.
+            let params = join(&[
+                &form_pair("redirect_uri", client.redirect()),
+                &form_pair("code_verifier", CHALLENGE),
+            ]);
+            redeem(&ctx, &client, &code, &params).await?.status == 200
         }
         None => false,
     };
     if listed && !works {
         // Unless the flow itself does not complete: then plain proves nothing.
-        super::flow::code_for(&ctx, &ua, &client).await.map_err(|_| {
+        client_code(&ctx, &ua, &client).await.map_err(|_| {
             skip("the code flow does not complete with S256 either: nothing to compare plain with")
         })?;
     }

@@ -1,4 +1,5 @@
-//! The check catalog: one module per group of requirements.md, in the catalog's order.
+//! The check catalog: one module per group of requirements.md, in the catalog's order, and
+//! `support`, the steps and verdicts the groups share.
 
 use crate::model::Check;
 
@@ -8,10 +9,8 @@ mod authz_redir;
 mod authz_req;
 mod bearer;
 mod check_token;
-mod code_flow;
 mod elsewhere;
 mod exp;
-mod flow;
 mod introspect;
 mod ip;
 mod meta;
@@ -24,6 +23,7 @@ mod races;
 mod revoke;
 mod role;
 mod sec_bcp;
+mod support;
 mod token_auth;
 mod token_cc;
 mod token_code;

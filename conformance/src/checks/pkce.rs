@@ -4,19 +4,16 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest as _, Sha256};
 
-use super::authz_err::{
-    Ended, Expect, error_response, required_error_response, scope_extra, signed_in,
-};
+use super::authz_err::{Ended, Expect, error_response, required_error_response, signed_in};
 use super::authz_redir::stopped_at_login;
-use super::code_flow::{
-    CHALLENGE, StateBack, VERIFIER, code, code_query, grant_error, join, ok_body, outline,
-    redact_url, redeem, s256, strict,
+use super::support::{
+    CHALLENGE, CodeRequest, Pkce, StateBack, VERIFIER, code_for, grant_error, granted, join,
+    redact_url, redeem, strict,
 };
-use super::token_err::Deviations;
 use crate::check;
 use crate::ctx::{ClientCreds, Ctx, form_pair};
 use crate::http::Reply;
-use crate::model::{Check, CheckResult, Outcome, deviate, fail, skip};
+use crate::model::{Check, CheckResult, Deviations, Outcome, deviate, fail, skip};
 use crate::ua::UserAgent;
 
 pub(super) fn checks() -> Vec<Check> {
@@ -227,12 +224,12 @@ fn lists_method(ctx: &Ctx, method: &str) -> bool {
 }
 
 /// `pkce` with the client's scope and a state, for the client's own redirect URI.
-fn pkce_query(client: &ClientCreds, pkce: &str) -> String {
-    code_query(
-        &client.id,
-        Some(client.redirect()),
-        &join(&[&scope_extra(client), "state=st", pkce]),
-    )
+fn pkce_query(client: &ClientCreds, pkce: Pkce<'_>) -> String {
+    CodeRequest::of(client)
+        .scope(client.scope.as_deref())
+        .state("st")
+        .pkce(pkce)
+        .query()
 }
 
 /// The token request's half: the client's redirect URI and `verifier` (or none).
@@ -249,10 +246,10 @@ async fn round_trip(
     ctx: &Ctx,
     ua: &UserAgent,
     client: &ClientCreds,
-    pkce: &str,
+    pkce: Pkce<'_>,
     verifier: Option<&str>,
 ) -> Result<Reply, Outcome> {
-    let code = code(ua, &pkce_query(client, pkce)).await?;
+    let code = code_for(ua, &pkce_query(client, pkce)).await?;
     redeem(ctx, client, &code, &verifier_params(client, verifier)).await
 }
 
@@ -262,7 +259,7 @@ async fn plain_round_trip(
     ctx: &Ctx,
     ua: &UserAgent,
     client: &ClientCreds,
-    pkce: &str,
+    pkce: Pkce<'_>,
     verifier: &str,
 ) -> Result<Option<Reply>, Outcome> {
     let landing = ua.authorize(&pkce_query(client, pkce)).await?;
@@ -287,10 +284,10 @@ const UNSUPPORTED_METHOD: &str =
 async fn refused_at_authorization(
     ua: &UserAgent,
     client: &ClientCreds,
-    pkce: &str,
+    pkce: Pkce<'_>,
     case: &str,
     required_by: Option<&str>,
-    deviations: &mut Deviations,
+    deviations: &Deviations,
 ) -> Result<Option<String>, Outcome> {
     let landing = ua.authorize(&pkce_query(client, pkce)).await?;
     let expect = Expect {
@@ -326,15 +323,15 @@ async fn pkce_01(ctx: Ctx) -> CheckResult {
     let client = ctx.code_client().await?;
     let ua = UserAgent::new(&ctx);
 
-    let reply = round_trip(&ctx, &ua, &client, &s256(), Some(VERIFIER)).await?;
+    let reply = round_trip(&ctx, &ua, &client, Pkce::S256, Some(VERIFIER)).await?;
 
-    ok_body(&reply, "redeeming with the Appendix B verifier")?;
+    granted(&reply, "redeeming with the Appendix B verifier")?;
     // The whole verifier alphabet at the longest length, not just Appendix B's characters.
     let verifier = full_alphabet_verifier();
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-    let pkce = format!("code_challenge={challenge}&code_challenge_method=S256");
-    let reply = round_trip(&ctx, &ua, &client, &pkce, Some(&verifier)).await?;
-    ok_body(&reply, "redeeming a 128-character verifier with `-._~`").map(|_| ())
+    let pkce = Pkce::Challenge(&challenge, Some("S256"));
+    let reply = round_trip(&ctx, &ua, &client, pkce, Some(&verifier)).await?;
+    granted(&reply, "redeeming a 128-character verifier with `-._~`").map(|_| ())
 }
 
 async fn pkce_02(ctx: Ctx) -> CheckResult {
@@ -350,7 +347,7 @@ async fn pkce_02(ctx: Ctx) -> CheckResult {
             })
             .collect();
 
-        let reply = round_trip(&ctx, &ua, &client, &s256(), Some(&off)).await?;
+        let reply = round_trip(&ctx, &ua, &client, Pkce::S256, Some(&off)).await?;
 
         grant_error(
             &reply,
@@ -366,15 +363,15 @@ const PLAIN_VALUE: &str = "plain-verifier-0123456789-0123456789-0123456789";
 async fn pkce_03a(ctx: Ctx) -> CheckResult {
     offers_pkce(&ctx)?;
     let (client, ua) = flow(&ctx).await?;
-    for method in ["&code_challenge_method=plain", ""] {
-        let pkce = format!("code_challenge={PLAIN_VALUE}{method}");
+    for method in [Some("plain"), None] {
+        let pkce = Pkce::Challenge(PLAIN_VALUE, method);
 
-        let reply = plain_round_trip(&ctx, &ua, &client, &pkce, PLAIN_VALUE).await?;
+        let reply = plain_round_trip(&ctx, &ua, &client, pkce, PLAIN_VALUE).await?;
 
         let Some(reply) = reply else {
             return Err(fail(format!("a code for {pkce}"), "a refusal"));
         };
-        ok_body(&reply, &format!("{pkce} redeemed with the same value"))?;
+        granted(&reply, &format!("{pkce} redeemed with the same value"))?;
     }
     Ok(())
 }
@@ -382,17 +379,17 @@ async fn pkce_03a(ctx: Ctx) -> CheckResult {
 async fn pkce_03b(ctx: Ctx) -> CheckResult {
     offers_pkce(&ctx)?;
     let (client, ua) = flow(&ctx).await?;
-    for method in ["&code_challenge_method=plain", ""] {
-        let pkce = format!("code_challenge={CHALLENGE}{method}");
+    for method in [Some("plain"), None] {
+        let pkce = Pkce::Challenge(CHALLENGE, method);
         // Refusing plain at authorization is also fine; a code must not accept the S256
         // verifier of a challenge sent as plain.
-        let reply = plain_round_trip(&ctx, &ua, &client, &pkce, VERIFIER).await?;
+        let reply = plain_round_trip(&ctx, &ua, &client, pkce, VERIFIER).await?;
         if let Some(reply) = reply
             && reply.status == 200
         {
             return Err(fail(
-                format!("{pkce:?} with the S256 verifier: 400, plain compares the verifier as is"),
-                outline(&reply),
+                format!("`{pkce}` with the S256 verifier: 400, plain compares the verifier as is"),
+                reply.summary(),
             ));
         }
     }
@@ -404,18 +401,18 @@ async fn pkce_03c(ctx: Ctx) -> CheckResult {
     // §4.4.1 binds a server that does not support plain; one that lists it and still refuses
     // (a challenge without a method, say) does so for reasons of its own.
     let required_by = (!lists_method(&ctx, "plain")).then_some(UNSUPPORTED_METHOD);
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
     for pkce in [
-        format!("code_challenge={CHALLENGE}&code_challenge_method=plain"),
-        format!("code_challenge={CHALLENGE}"),
+        Pkce::Challenge(CHALLENGE, Some("plain")),
+        Pkce::Challenge(CHALLENGE, None),
     ] {
+        let case = pkce.to_string();
         // A server that supports plain may issue the code; the strict profile expects it not to.
         if let Some(location) =
-            refused_at_authorization(&ua, &client, &pkce, &pkce, required_by, &mut deviations)
-                .await?
+            refused_at_authorization(&ua, &client, pkce, &case, required_by, &deviations).await?
         {
             deviations.note(
-                format!("{pkce}: refused with invalid_request (plain exposes the verifier)"),
+                format!("{case}: refused with invalid_request (plain exposes the verifier)"),
                 format!("a code: {}", redact_url(&location)),
             );
         }
@@ -426,17 +423,17 @@ async fn pkce_03c(ctx: Ctx) -> CheckResult {
 async fn pkce_04(ctx: Ctx) -> CheckResult {
     offers_pkce(&ctx)?;
     let (client, ua) = flow(&ctx).await?;
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
     for method in ["S512", "SHA256"] {
-        let pkce = format!("code_challenge={CHALLENGE}&code_challenge_method={method}");
+        let pkce = Pkce::Challenge(CHALLENGE, Some(method));
         let case = format!("method {method}");
         if let Some(location) = refused_at_authorization(
             &ua,
             &client,
-            &pkce,
+            pkce,
             &case,
             Some(UNSUPPORTED_METHOD),
-            &mut deviations,
+            &deviations,
         )
         .await?
         {
@@ -453,7 +450,7 @@ async fn pkce_05(ctx: Ctx) -> CheckResult {
     offers_pkce(&ctx)?;
     let (client, ua) = flow(&ctx).await?;
 
-    let reply = round_trip(&ctx, &ua, &client, &s256(), None).await?;
+    let reply = round_trip(&ctx, &ua, &client, Pkce::S256, None).await?;
 
     // AMB-30: invalid_request is accepted beside invalid_grant.
     grant_error(
@@ -467,7 +464,7 @@ async fn pkce_06(ctx: Ctx) -> CheckResult {
     offers_pkce(&ctx)?;
     let (client, ua) = flow(&ctx).await?;
 
-    let landing = ua.authorize(&pkce_query(&client, "")).await?;
+    let landing = ua.authorize(&pkce_query(&client, Pkce::Off)).await?;
 
     // A server that requires PKCE (the strict profile) stops the downgrade here already.
     let Some(code) = landing.param("code") else {
@@ -478,14 +475,14 @@ async fn pkce_06(ctx: Ctx) -> CheckResult {
     if reply.status == 200 {
         return Err(fail(
             "a verifier for a code without a challenge: no token",
-            outline(&reply),
+            reply.summary(),
         ));
     }
     // AMB-30: the reference says invalid_grant; any refusal guards the downgrade.
     if reply.status != 400 {
         return Err(deviate(
             "a verifier for a code without a challenge: 400",
-            outline(&reply),
+            reply.summary(),
         ));
     }
     Ok(())
@@ -494,7 +491,7 @@ async fn pkce_06(ctx: Ctx) -> CheckResult {
 async fn pkce_07a(ctx: Ctx) -> CheckResult {
     offers_pkce(&ctx)?;
     let (client, ua) = flow(&ctx).await?;
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
     let cases = [
         ("42 characters", "a".repeat(42)),
         ("129 characters", "a".repeat(129)),
@@ -502,13 +499,10 @@ async fn pkce_07a(ctx: Ctx) -> CheckResult {
         ("a space", format!("{} x", &CHALLENGE[..41])),
     ];
     for (case, challenge) in &cases {
-        let pkce = join(&[
-            &form_pair("code_challenge", challenge),
-            "code_challenge_method=S256",
-        ]);
+        let pkce = Pkce::Challenge(challenge, Some("S256"));
         let case = format!("a challenge with {case}");
         if let Some(location) =
-            refused_at_authorization(&ua, &client, &pkce, &case, None, &mut deviations).await?
+            refused_at_authorization(&ua, &client, pkce, &case, None, &deviations).await?
         {
             deviations.note(
                 format!("{case}: refused with invalid_request"),
@@ -520,11 +514,11 @@ async fn pkce_07a(ctx: Ctx) -> CheckResult {
     if !strict(&ctx) {
         for length in [43, 128] {
             let value = "b".repeat(length);
-            let pkce = format!("code_challenge={value}&code_challenge_method=plain");
+            let pkce = Pkce::Challenge(&value, Some("plain"));
             let case = format!("a plain challenge of {length} characters");
-            match plain_round_trip(&ctx, &ua, &client, &pkce, &value).await? {
+            match plain_round_trip(&ctx, &ua, &client, pkce, &value).await? {
                 Some(reply) => {
-                    ok_body(&reply, &case)?;
+                    granted(&reply, &case)?;
                 }
                 None => deviations.note(format!("{case}: a code"), "a refusal"),
             }
@@ -536,30 +530,30 @@ async fn pkce_07a(ctx: Ctx) -> CheckResult {
 async fn pkce_07b(ctx: Ctx) -> CheckResult {
     offers_pkce(&ctx)?;
     let (client, ua) = flow(&ctx).await?;
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
+    let challenge = "c".repeat(128);
     let mut cases = vec![
-        ("S256, a 42-character verifier", s256(), "c".repeat(42)),
+        ("S256, a 42-character verifier", Pkce::S256, "c".repeat(42)),
         (
             "S256, a `!` in the verifier",
-            s256(),
+            Pkce::S256,
             format!("{VERIFIER}!"),
         ),
     ];
     if !strict(&ctx) {
-        let challenge = "c".repeat(128);
         cases.push((
             "plain, a 129-character verifier",
-            format!("code_challenge={challenge}&code_challenge_method=plain"),
+            Pkce::Challenge(&challenge, Some("plain")),
             "c".repeat(129),
         ));
     }
     for (case, pkce, verifier) in &cases {
         // Each verifier also differs from its challenge: a token for it breaks §2.1.1.
-        let Some(reply) = plain_round_trip(&ctx, &ua, &client, pkce, verifier).await? else {
+        let Some(reply) = plain_round_trip(&ctx, &ua, &client, *pkce, verifier).await? else {
             continue;
         };
         if reply.status == 200 {
-            return Err(fail(format!("{case}: no token"), outline(&reply)));
+            return Err(fail(format!("{case}: no token"), reply.summary()));
         }
         if let Err(Outcome::Fail { expected, actual }) =
             grant_error(&reply, &["invalid_grant"], case)
@@ -572,10 +566,16 @@ async fn pkce_07b(ctx: Ctx) -> CheckResult {
 
 async fn pkce_08(ctx: Ctx) -> CheckResult {
     let (client, ua) = flow(&ctx).await?;
-    let mut deviations = Deviations::default();
-    if let Some(location) =
-        refused_at_authorization(&ua, &client, "", "no code_challenge", None, &mut deviations)
-            .await?
+    let deviations = Deviations::default();
+    if let Some(location) = refused_at_authorization(
+        &ua,
+        &client,
+        Pkce::Off,
+        "no code_challenge",
+        None,
+        &deviations,
+    )
+    .await?
     {
         return Err(fail(
             "no code_challenge: refused with invalid_request",

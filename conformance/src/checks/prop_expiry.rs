@@ -12,12 +12,11 @@ use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, Duration, Month, OffsetDateTime};
 
-use super::bearer::Deviations;
-use super::flow::{at_resource, resource_server, resource_url, unique};
+use super::support::{at_resource, resource_server, resource_url, unique};
 use crate::check;
 use crate::ctx::{ClientCreds, Ctx};
 use crate::http::Reply;
-use crate::model::{Check, CheckResult, Profile, fail};
+use crate::model::{Check, CheckResult, Deviations, Profile, fail};
 use crate::oracle::expiry::{alive, cut_off, token_alive};
 use crate::property;
 
@@ -211,7 +210,7 @@ async fn probe_check_token(
 /// (MUST); the reference's 401 for a dead one and service until exp are noted when missing.
 async fn probe_resource(
     ctx: &Ctx,
-    warnings: &mut Deviations,
+    warnings: &Deviations,
     at: &str,
     resource: &str,
     token: &str,
@@ -322,9 +321,9 @@ async fn wallet_boundaries(ctx: Ctx, rs: ClientCreds, case: WalletCase) -> Check
         )?;
 
         probe_check_token(&ctx, &at, &rs, &token, token_alive).await?;
-        let mut warnings = Deviations::default();
-        probe_resource(&ctx, &mut warnings, &at, &resource, &token, token_alive).await?;
-        warnings.finish()?;
+        let warnings = Deviations::default();
+        probe_resource(&ctx, &warnings, &at, &resource, &token, token_alive).await?;
+        warnings.end()?;
 
         let own = ctx.token_call("introspection", &wallet, &token).await?;
         let ok = if client_alive {
@@ -377,7 +376,7 @@ async fn token_boundaries(ctx: Ctx, case: TokenCase) -> CheckResult {
         ));
     }
     let resource = resource_url(&ctx, BACKOFFICE_RESOURCE)?;
-    let mut warnings = Deviations::default();
+    let warnings = Deviations::default();
     for offset in &case.probes {
         let now = issued + Duration::seconds(case.validity + offset);
         let at = rfc3339(now);
@@ -411,12 +410,12 @@ async fn token_boundaries(ctx: Ctx, case: TokenCase) -> CheckResult {
             }
         }
 
-        probe_resource(&ctx, &mut warnings, &at, &resource, &token, live).await?;
+        probe_resource(&ctx, &warnings, &at, &resource, &token, live).await?;
         if ctx.profile() == Profile::Vendor {
             probe_check_token(&ctx, &at, &client, &token, live).await?;
         }
     }
-    warnings.finish()
+    warnings.end()
 }
 
 async fn prop_expiry_01(ctx: Ctx) -> CheckResult {

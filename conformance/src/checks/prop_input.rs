@@ -11,13 +11,14 @@ use proptest::sample::select;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::code_flow::CHALLENGE;
-use super::token_err::{CC, TOKEN_ERRORS, is_error_text};
-use super::vredir::{Deviations, unjudged};
+use super::support::{
+    CC, CodeRequest, TOKEN_ERRORS, cc_body, is_error_text, join, redeem, refresh,
+};
+use super::vredir::unjudged;
 use crate::check;
 use crate::ctx::{ClientCreds, Ctx, basic, form_pair};
 use crate::http::Reply;
-use crate::model::{Check, CheckResult, Outcome, deviate, fail};
+use crate::model::{Check, CheckResult, Deviations, Outcome, deviate, fail};
 use crate::property;
 use crate::ua::{Decision, Landing, UserAgent};
 
@@ -128,19 +129,10 @@ async fn state_round_trip(
     client: ClientCreds,
     case: StateCase,
 ) -> CheckResult {
-    let query = [
-        form_pair("response_type", "code"),
-        form_pair("client_id", &client.id),
-        form_pair("redirect_uri", client.redirect()),
-        form_pair("state", &case.state),
-        form_pair("code_challenge", CHALLENGE),
-        form_pair("code_challenge_method", "S256"),
-    ]
-    .join("&");
-    let query = match &client.scope {
-        Some(scope) => format!("{query}&{}", form_pair("scope", scope)),
-        None => query,
-    };
+    let query = CodeRequest::of(&client)
+        .scope(client.scope.as_deref())
+        .state(&case.state)
+        .query();
     let decision = if case.deny {
         Decision::Deny
     } else {
@@ -302,14 +294,6 @@ fn error_shape(reply: &Reply) -> Result<Option<String>, String> {
     Ok(None)
 }
 
-/// `body` followed by the client's configured scope, for requests that are not about scope.
-fn with_scope(client: &ClientCreds, body: &str) -> String {
-    match &client.scope {
-        Some(scope) => format!("{body}&{}", form_pair("scope", scope)),
-        None => body.to_owned(),
-    }
-}
-
 async fn error_text(
     ctx: Ctx,
     cc: ClientCreds,
@@ -328,7 +312,7 @@ async fn error_text(
             let url = ctx.endpoint("token")?;
             let credentials = STANDARD.encode(format!("{}:x", crate::ctx::form_encode(value)));
             ctx.send(
-                ctx.post_form(&url, &with_scope(&cc, CC))
+                ctx.post_form(&url, &cc_body(&cc))
                     .header("authorization", format!("Basic {credentials}")),
             )
             .await?
@@ -337,38 +321,20 @@ async fn error_text(
             let url = ctx.endpoint("token")?;
             let body = format!(
                 "{}&{}&client_secret=x",
-                with_scope(&cc, CC),
+                cc_body(&cc),
                 form_pair("client_id", value)
             );
             ctx.send(ctx.post_form(&url, &body)).await?
         }
-        Position::Code => {
-            let body = format!(
-                "grant_type=authorization_code&{}&{redirect}",
-                form_pair("code", value)
-            );
-            ctx.token(&code, &body).await?
-        }
-        Position::RefreshToken => {
-            let body = format!(
-                "grant_type=refresh_token&{}",
-                form_pair("refresh_token", value)
-            );
-            ctx.token(&code, &body).await?
-        }
+        Position::Code => redeem(&ctx, &code, value, &redirect).await?,
+        Position::RefreshToken => refresh(&ctx, &code, value, "").await?,
         Position::RedirectUri => {
-            let body = format!(
-                "grant_type=authorization_code&code=prop-no-such-code&{}",
-                form_pair("redirect_uri", value)
-            );
-            ctx.token(&code, &body).await?
+            let redirect = form_pair("redirect_uri", value);
+            redeem(&ctx, &code, "prop-no-such-code", &redirect).await?
         }
         Position::CodeVerifier => {
-            let body = format!(
-                "grant_type=authorization_code&code=prop-no-such-code&{redirect}&{}",
-                form_pair("code_verifier", value)
-            );
-            ctx.token(&code, &body).await?
+            let verifier = join(&[&redirect, &form_pair("code_verifier", value)]);
+            redeem(&ctx, &code, "prop-no-such-code", &verifier).await?
         }
     };
     // A server may drop a scope value it does not know instead of failing (TOKEN-RESP-03).

@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::token_err::CC;
+use super::support::CC;
 use crate::check;
 use crate::ctx::{ClientCreds, Ctx, basic};
 use crate::model::{Check, CheckResult, Outcome, fail, skip};

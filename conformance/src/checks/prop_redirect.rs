@@ -18,10 +18,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use url::Url;
 
-use super::vredir::{Deviations, code_query, stray_redirect, unjudged};
+use super::support::CodeRequest;
+use super::vredir::{stray_redirect, unjudged};
 use crate::check;
 use crate::ctx::Ctx;
-use crate::model::{Check, CheckResult, Outcome, Profile, deviate, fail};
+use crate::model::{Check, CheckResult, Deviations, Outcome, Profile, deviate, fail};
 use crate::oracle::redirect::{Decision, decide, location_allowed, registration_valid};
 use crate::property;
 use crate::ua::{Landing, UserAgent};
@@ -506,7 +507,9 @@ impl Session {
     /// with it the counterexample's replay line, is the authorization request itself.
     async fn replay_last(&self, client_id: &str, uri: &str) {
         let fresh = UserAgent::new(&self.ctx);
-        let _ = fresh.authorize_once(&code_query(client_id, uri)).await;
+        let _ = fresh
+            .authorize_once(&CodeRequest::to(client_id, Some(uri)).query())
+            .await;
     }
 }
 
@@ -589,7 +592,10 @@ async fn decides_as_oracle(
         if session.is_own_origin(&uri) {
             continue;
         }
-        let landing = session.ua.authorize(&code_query(&client, &uri)).await?;
+        let landing = session
+            .ua
+            .authorize(&CodeRequest::to(&client, Some(&uri)).query())
+            .await?;
         let verdict = deviations.keep(judge(&session, &registrations, &uri, &landing));
         if let Err(Outcome::Fail { .. }) = verdict {
             session.replay_last(&client, &uri).await;
@@ -613,7 +619,10 @@ async fn no_open_redirect(
         if session.is_own_origin(&uri) {
             continue;
         }
-        let landing = session.ua.authorize(&code_query(&client, &uri)).await?;
+        let landing = session
+            .ua
+            .authorize(&CodeRequest::to(&client, Some(&uri)).query())
+            .await?;
         unjudged(&landing)?;
         if let Landing::Redirect(location) = landing {
             if !location_allowed(&registrations, &location) {

@@ -13,11 +13,11 @@ use futures_util::future::join_all;
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use super::support::{grant_error, with_secret};
 use crate::check;
 use crate::ctx::{ClientCreds, Ctx, form_pair, member, url_path_segment};
 use crate::http::{RecordedRequest, Reply, curl_line};
 use crate::model::{Check, CheckResult, Outcome, deviate, ensure, fail, skip};
-use crate::target::Secret;
 
 /// Request streams beside the change, and how many requests each sends after its answer.
 /// Refused requests count toward the target's brute-force guard (TOKEN-AUTH-08: 10 failures
@@ -413,10 +413,7 @@ async fn rotate_race(ctx: Ctx) -> CheckResult {
             "200 to New Secret",
             seen.change.summary(),
         )?;
-        let new = ClientCreds {
-            secret: Secret::new(member(&seen.change.json()?, "client_secret")?),
-            ..old.clone()
-        };
+        let new = with_secret(&old, &member(&seen.change.json()?, "client_secret")?);
         let case = format!("trial {n} of {trials} (revoke_tokens={revoke_tokens})");
         let old_replay = || replay(&ctx, &token_url, &old, "grant_type=client_credentials");
         for request in seen.after_change() {
@@ -539,8 +536,27 @@ async fn delete_race(ctx: Ctx) -> CheckResult {
 // ---------------------------------------------------------------------------------------------
 // TOKEN-CODE-02, TOKEN-RT-05: one grant, many concurrent uses (token_code.rs, token_rt.rs)
 
-/// One trial of [`super::code_flow::race`] (`what`: "16 concurrent redemptions"): exactly one 200, every loser invalid_grant. A
-/// violation is recorded as the counterexample, with the trial count so far.
+/// Concurrent redemptions of one code or one refresh token.
+pub(super) const RACERS: usize = 16;
+
+/// Sends `RACERS` copies of one token request at once; the 200 bodies, after checking that
+/// every other answer is 400 invalid_grant.
+async fn race(ctx: &Ctx, client: &ClientCreds, body: &str) -> Result<Vec<Value>, Outcome> {
+    let answers = join_all((0..RACERS).map(|_| ctx.token(client, body))).await;
+    let mut winners = Vec::new();
+    for answer in answers {
+        let reply = answer?;
+        if reply.status == 200 {
+            winners.push(reply.json()?);
+        } else {
+            grant_error(&reply, &["invalid_grant"], "a losing request")?;
+        }
+    }
+    Ok(winners)
+}
+
+/// One trial of [`race`] (`what`: "16 concurrent redemptions"): exactly one 200, every loser
+/// invalid_grant. A violation is recorded as the counterexample, with the trial count so far.
 pub(super) async fn one_winner(
     ctx: &Ctx,
     client: &ClientCreds,
@@ -549,7 +565,7 @@ pub(super) async fn one_winner(
     trials: usize,
     what: &str,
 ) -> CheckResult {
-    let broken = match super::code_flow::race(ctx, client, body).await {
+    let broken = match race(ctx, client, body).await {
         Ok(winners) if winners.len() == 1 => return Ok(()),
         Ok(winners) => fail(
             format!("exactly one of {what} answered 200, in every trial"),

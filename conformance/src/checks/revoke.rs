@@ -6,13 +6,15 @@
 use reqwest::Method;
 use serde_json::Value;
 
-use super::bearer::{Deviations, Protected, bearer, is_success, judge_refused};
-use super::flow::{self, access_token, refresh_token, token_call_with, user_tokens};
-use super::introspect::{introspection, no_token, shows_own};
+use super::bearer::{Protected, bearer, is_success, judge_refused};
+use super::introspect::{introspection, shows_own, without_token};
+use super::support::{
+    IfAbsent, access_token, refresh, refresh_token, token_at_fixed_time, token_call_with,
+    user_tokens, with_secret,
+};
 use crate::check;
 use crate::ctx::{ClientCreds, Ctx, basic, form_pair};
-use crate::model::{Check, CheckResult, Outcome, deviate, ensure, fail, skip};
-use crate::target::Secret;
+use crate::model::{Check, CheckResult, Deviations, Outcome, deviate, ensure, fail, skip};
 
 const BACKOFFICE: &str = "/resources/backoffice/orders";
 const IDENTITY_ME: &str = "/resources/identity/me";
@@ -272,7 +274,7 @@ async fn revoke_01(ctx: Ctx) -> CheckResult {
         Some(resource) => resource.client(&ctx).await?,
         None => ctx.cc_client().await?,
     };
-    let mut warnings = Deviations::default();
+    let warnings = Deviations::default();
     for hint in ["", "token_type_hint=access_token"] {
         let token = match &resource {
             Some(resource) => resource.token_of(&ctx, &client).await?,
@@ -294,19 +296,25 @@ async fn revoke_01(ctx: Ctx) -> CheckResult {
             let reply = resource.call(&ctx, Some(&bearer(&token))).await?;
             let what = format!("the revoked token at {}", resource.label());
             // Served after revocation is the SHOULD this check is about: a warning.
-            judge_refused(&mut warnings, &what, &reply)?;
+            judge_refused(&warnings, &what, &reply)?;
         }
     }
-    warnings.finish()
+    warnings.end()
 }
 
 async fn revoke_02(ctx: Ctx) -> CheckResult {
     let client = ctx.code_client().await?;
-    let tokens = user_tokens(&ctx, &client).await?;
-    let refresh = refresh_token(&tokens)?;
+    let tokens = user_tokens(&ctx, &client, client.scope.as_deref()).await?;
+    let refresh_token = refresh_token(&tokens, IfAbsent::Skip)?;
 
-    revoke(&ctx, &client, &refresh, "token_type_hint=refresh_token").await?;
-    let reply = flow::refresh(&ctx, &client, &refresh).await?;
+    revoke(
+        &ctx,
+        &client,
+        &refresh_token,
+        "token_type_hint=refresh_token",
+    )
+    .await?;
+    let reply = refresh(&ctx, &client, &refresh_token, "").await?;
     ensure(
         reply.status == 400 && reply.error_code().as_deref() == Some("invalid_grant"),
         "400 invalid_grant for a revoked refresh token",
@@ -317,9 +325,9 @@ async fn revoke_02(ctx: Ctx) -> CheckResult {
 async fn revoke_03(ctx: Ctx) -> CheckResult {
     let client = ctx.code_client().await?;
     let resource = resource_for(&ctx, IDENTITY_ME);
-    let tokens = user_tokens(&ctx, &client).await?;
-    let first = refresh_token(&tokens)?;
-    let reply = flow::refresh(&ctx, &client, &first).await?;
+    let tokens = user_tokens(&ctx, &client, client.scope.as_deref()).await?;
+    let first = refresh_token(&tokens, IfAbsent::Skip)?;
+    let reply = refresh(&ctx, &client, &first, "").await?;
     ensure(
         reply.status == 200,
         "200 from the refresh grant",
@@ -357,7 +365,7 @@ async fn revoke_03(ctx: Ctx) -> CheckResult {
 
 async fn revoke_04a(ctx: Ctx) -> CheckResult {
     let client = ctx.cc_client().await?;
-    let mut warnings = Deviations::default();
+    let warnings = Deviations::default();
     let revoked = ctx.access_token(&client).await?;
     let oracle = Oracle::of(&ctx, &client, &revoked, None).await?;
     let first = token_call_with(&ctx, "revocation", &client, &revoked, "").await?;
@@ -382,14 +390,14 @@ async fn revoke_04a(ctx: Ctx) -> CheckResult {
 
     // The hint cases need revocation of access tokens to work, and something to see it by.
     let Some(oracle) = oracle.filter(|_| revokes_access) else {
-        return warnings.finish();
+        return warnings.end();
     };
     if oracle.alive(&ctx, &client, &revoked).await? {
         warnings.note(
             "a revoked access token no longer works (RFC 7009 §2: SHOULD)",
             "it still works",
         );
-        return warnings.finish();
+        return warnings.end();
     }
     for hint in ["token_type_hint=foo", "token_type_hint=refresh_token"] {
         let token = ctx.access_token(&client).await?;
@@ -400,11 +408,11 @@ async fn revoke_04a(ctx: Ctx) -> CheckResult {
             "it still works",
         )?;
     }
-    warnings.finish()
+    warnings.end()
 }
 
 async fn revoke_04b(ctx: Ctx) -> CheckResult {
-    let (client, token, expires_in) = super::flow::token_at_fixed_time(&ctx).await?;
+    let (client, token, expires_in) = token_at_fixed_time(&ctx).await?;
     ctx.advance_clock(expires_in).await?;
     if shows_own(&ctx, &client, &token).await? {
         return Err(skip(
@@ -428,9 +436,8 @@ async fn revoke_05(ctx: Ctx) -> CheckResult {
     let oracle = Oracle::of(&ctx, &client, &token, resource.as_ref()).await?;
     let url = ctx.endpoint("revocation")?;
     let body = form_pair("token", &token);
-    let mut wrong = client.clone();
-    wrong.secret = Secret::new("wrong-secret-value");
-    let mut warnings = Deviations::default();
+    let wrong = with_secret(&client, "wrong-secret-value");
+    let warnings = Deviations::default();
 
     let cases = [
         ("no authentication", ctx.post_form(&url, &body), false),
@@ -475,25 +482,25 @@ async fn revoke_05(ctx: Ctx) -> CheckResult {
             )?;
         }
     }
-    warnings.finish()
+    warnings.end()
 }
 
 async fn revoke_06(ctx: Ctx) -> CheckResult {
     let owner = ctx.code_client().await?;
     let other = ctx.code_client2().await?;
     let resource = resource_for(&ctx, IDENTITY_ME);
-    let tokens = user_tokens(&ctx, &owner).await?;
+    let tokens = user_tokens(&ctx, &owner, owner.scope.as_deref()).await?;
     let access = access_token(&tokens)?;
-    let refresh = tokens.get("refresh_token").and_then(Value::as_str);
+    let owners_refresh = tokens.get("refresh_token").and_then(Value::as_str);
     let oracle = Oracle::of(&ctx, &owner, &access, resource.as_ref()).await?;
-    if oracle.is_none() && refresh.is_none() {
+    if oracle.is_none() && owners_refresh.is_none() {
         return Err(skip(format!(
             "{NO_ORACLE}; and the target issued no refresh token to refresh with"
         )));
     }
 
     let mut answers = Vec::new();
-    for token in std::iter::once(access.as_str()).chain(refresh) {
+    for token in std::iter::once(access.as_str()).chain(owners_refresh) {
         let reply = ctx.token_call("revocation", &other, token).await?;
         answers.push(reply.summary());
     }
@@ -505,8 +512,8 @@ async fn revoke_06(ctx: Ctx) -> CheckResult {
             "it no longer works",
         )?;
     }
-    if let Some(refresh) = refresh {
-        let reply = flow::refresh(&ctx, &owner, refresh).await?;
+    if let Some(token) = owners_refresh {
+        let reply = refresh(&ctx, &owner, token, "").await?;
         ensure(
             reply.status == 200,
             "the owner can still refresh after another client's revocation",
@@ -521,7 +528,7 @@ async fn revoke_06(ctx: Ctx) -> CheckResult {
 }
 
 async fn revoke_07(ctx: Ctx) -> CheckResult {
-    no_token(&ctx, "revocation", true).await
+    without_token(&ctx, "revocation", true).await
 }
 
 async fn revoke_08(ctx: Ctx) -> CheckResult {

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::flow::{access_token, client_view, scope_set, wallet};
+use super::support::{access_token, client_view, scope_set, wallet};
 use crate::check;
 use crate::ctx::{ClientCreds, Ctx, form_pair, url_path_segment};
 use crate::http::Reply;

@@ -4,14 +4,14 @@ use std::net::IpAddr;
 
 use serde_json::json;
 
-use super::token_err::{
-    Deviations, Refusal, basic_value, cc_body, challenge_on_401, expect_error, granted, has_token,
-    post_token, raw_basic, said, stranger, token_with_body_credentials, unique, with_secret,
+use super::support::{
+    CC, Refusal, basic_value, cc_body, challenge_on_401, expect_error, granted, has_token,
+    post_token, raw_basic, stranger, token_with_body_credentials, unique, with_secret,
 };
 use crate::check;
 use crate::ctx::{ClientCreds, Ctx, basic, form_pair};
 use crate::http::Reply;
-use crate::model::{Check, CheckResult, Outcome, ensure, fail, skip};
+use crate::model::{Check, CheckResult, Deviations, Outcome, ensure, fail, skip};
 
 /// RFC 6749 Appendix B's kind of client: a name and secret that change under form encoding.
 const ENCODED_ID: &str = "enc client:1";
@@ -313,8 +313,8 @@ fn indistinguishable_beside(
     let parse = |reply: &Reply| serde_json::from_str::<serde_json::Value>(&reply.body).ok();
     ensure(
         parse(reference) == parse(other) && reference.body.len() == other.body.len(),
-        format!("{case}: the body {}", said(reference)),
-        said(other),
+        format!("{case}: the body {}", reference.summary()),
+        other.summary(),
     )
 }
 
@@ -325,14 +325,14 @@ async fn auth_01a(ctx: Ctx) -> CheckResult {
     // Scheme names are case-insensitive (RFC 9110 §11.1), a sentence without a keyword.
     let credentials = basic_value(&client.id, client.secret.expose());
     let encoded = credentials.trim_start_matches("Basic ");
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
     for scheme in ["basic", "BASIC"] {
         let reply =
             post_token(&ctx, cc_body(&client), Some(&format!("{scheme} {encoded}"))).await?;
         if reply.status != 200 {
             deviations.note(
                 format!("200 with the scheme written {scheme}: scheme names are case-insensitive"),
-                said(&reply),
+                reply.summary(),
             );
         }
     }
@@ -346,7 +346,7 @@ async fn auth_01b(ctx: Ctx) -> CheckResult {
         // RFC 6749 §2.3.1 only allows body credentials (MAY, NOT RECOMMENDED).
         return Err(skip(format!(
             "the server does not take body credentials ({}), which RFC 6749 §2.3.1 only allows; the seed's rule is the vendor profile's",
-            said(&reply)
+            reply.summary()
         )));
     }
     granted(&reply, "client_credentials with body credentials")?;
@@ -369,7 +369,7 @@ async fn auth_02(ctx: Ctx) -> CheckResult {
         "the suite's encoder to agree with the row",
         &authorization,
     )?;
-    let reply = post_token(&ctx, super::token_err::CC, Some(&authorization)).await?;
+    let reply = post_token(&ctx, CC, Some(&authorization)).await?;
     granted(&reply, "Basic with form-encoded parts")?;
     Ok(())
 }
@@ -392,7 +392,7 @@ async fn auth_03(ctx: Ctx) -> CheckResult {
         fitting: &[],
         statuses: &[400, 401],
     };
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
     let right_basic = ctx
         .token(&client, &with_body_secret("wrong-secret"))
         .await?;
@@ -408,7 +408,7 @@ async fn auth_03(ctx: Ctx) -> CheckResult {
     if both.status == 200 {
         deviations.note(
             "400 invalid_request for two authentication methods (RFC 6749 §2.3)",
-            said(&both),
+            both.summary(),
         );
     } else {
         deviations.keep(
@@ -446,7 +446,7 @@ async fn auth_04(ctx: Ctx) -> CheckResult {
     expect_error(&different, &[400], &["invalid_request"]).map_err(|_| {
         fail(
             "400 invalid_request for another client's id in the body",
-            said(&different),
+            different.summary(),
         )
     })
 }
@@ -475,7 +475,7 @@ async fn auth_05a(ctx: Ctx) -> CheckResult {
 /// A wrong or unknown client's credentials in the body: invalid_client, 400 or 401 (§5.2 only
 /// requires a 401 for an Authorization header), and any 401 with a challenge.
 fn body_failure(reply: &Reply, case: &str) -> CheckResult {
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
     deviations.keep(
         Refusal {
             preferred: &["invalid_client"],
@@ -499,8 +499,12 @@ async fn auth_06a(ctx: Ctx) -> CheckResult {
     let client = ctx.cc_client().await?;
     let nobody = stranger(&client);
     let via_basic = ctx.client_credentials(&nobody).await?;
-    expect_error(&via_basic, &[401], &["invalid_client"])
-        .map_err(|_| fail("unknown id via Basic: 401 invalid_client", said(&via_basic)))?;
+    expect_error(&via_basic, &[401], &["invalid_client"]).map_err(|_| {
+        fail(
+            "unknown id via Basic: 401 invalid_client",
+            via_basic.summary(),
+        )
+    })?;
     basic_challenge(&via_basic, "unknown id via Basic")?;
     let somebody_else = stranger(&client);
     let via_body =
@@ -528,30 +532,30 @@ fn judge_unauthenticated(
     case: &str,
     header: Option<&str>,
     malformed_basic: bool,
-    deviations: &mut Deviations,
+    deviations: &Deviations,
 ) -> CheckResult {
     if has_token(reply) {
-        return Err(fail(format!("{case}: no token"), said(reply)));
+        return Err(fail(format!("{case}: no token"), reply.summary()));
     }
     let code = reply.error_code();
     if malformed_basic && code.as_deref() == Some("invalid_request") {
         deviations.note(
             format!("{case}: 401 invalid_client, as on the reference"),
-            said(reply),
+            reply.summary(),
         );
         return Ok(());
     }
     ensure(
         code.as_deref() == Some("invalid_client"),
         format!("{case}: invalid_client (client authentication failed)"),
-        said(reply),
+        reply.summary(),
     )?;
     let challenge = reply.header("www-authenticate");
     if header.is_some() {
         ensure(
             reply.status == 401,
             format!("{case}: 401, since an Authorization header was sent (RFC 6749 §5.2)"),
-            said(reply),
+            reply.summary(),
         )?;
     }
     challenge_on_401(reply, case)?;
@@ -562,7 +566,7 @@ fn judge_unauthenticated(
     if reply.status != 401 {
         deviations.note(
             format!("{case}: 401 with WWW-Authenticate: Basic, as on the reference"),
-            said(reply),
+            reply.summary(),
         );
     } else if !challenge.is_some_and(is_basic) {
         deviations.note(
@@ -606,7 +610,7 @@ async fn auth_07(ctx: Ctx) -> CheckResult {
             true,
         ),
     ];
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
     for (authorization, case, malformed_basic) in cases {
         let reply = post_token(&ctx, cc_body(&client), authorization.as_deref()).await?;
         judge_unauthenticated(
@@ -614,7 +618,7 @@ async fn auth_07(ctx: Ctx) -> CheckResult {
             case,
             authorization.as_deref(),
             malformed_basic,
-            &mut deviations,
+            &deviations,
         )?;
     }
     deviations.end()
@@ -650,18 +654,18 @@ async fn auth_08(ctx: Ctx) -> CheckResult {
         ensure(
             !has_token(&reply) && reply.status >= 400,
             format!("failed attempt {attempt}: refused (RFC 6749 §4.4.2)"),
-            said(&reply),
+            reply.summary(),
         )?;
     }
     // The throttle itself is the reference's choice: its secrets may be strong enough.
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
     let blocked = ctx.client_credentials(&client).await?;
     if blocked.status != 429 {
         return Err(crate::model::deviate(
             format!(
                 "a visible throttle: 429 for the right secret after {THROTTLE_FAILURES} failures"
             ),
-            said(&blocked),
+            blocked.summary(),
         ));
     }
     let retry_after = blocked.header("retry-after").unwrap_or("");
@@ -678,7 +682,7 @@ async fn auth_08(ctx: Ctx) -> CheckResult {
         if other.status == 429 {
             deviations.note(
                 format!("no 429 from {elsewhere}, whose address did not fail"),
-                said(&other),
+                other.summary(),
             );
         }
     }
@@ -697,7 +701,7 @@ async fn auth_08(ctx: Ctx) -> CheckResult {
     if after.status != 200 {
         deviations.note(
             "a token for the right secret once the window has passed",
-            said(&after),
+            after.summary(),
         );
     }
     deviations.end()

@@ -5,11 +5,11 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use super::token_err::{CC, Deviations, Refusal, granted, post_token, unique};
+use super::support::{CC, Refusal, granted, post_token, unique};
 use super::token_req::scope_of;
 use crate::check;
 use crate::ctx::{ClientCreds, Ctx, form_encode, form_pair, member};
-use crate::model::{Check, CheckResult, deviate, ensure, fail};
+use crate::model::{Check, CheckResult, Deviations, deviate, ensure, fail};
 
 /// Seed 001 › Scopes: an Admin API client's default set.
 const ADMIN_API_DEFAULT_SCOPES: [&str; 7] = [
@@ -218,7 +218,7 @@ async fn introspected_scope(
 
 async fn cc_03(ctx: Ctx) -> CheckResult {
     let client = ctx.cc_client().await?;
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
     // A value no server defines for this client; `openid` is the classic one it may not hold.
     for scope in ["conformance-not-allowed", "openid"] {
         let reply = ctx
@@ -348,7 +348,7 @@ async fn cc_05b(ctx: Ctx) -> CheckResult {
             .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
             .unwrap_or_default()
     };
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
     for other in [short, client.id.to_ascii_uppercase(), capitalised] {
         let reply = post_token(&ctx, seed_request(&other, client.secret.expose()), None).await?;
         // Which strings name the client is AMB-26's decision: a token is a deviation.

@@ -5,17 +5,16 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::authz_err::scope_extra;
 use super::authz_redir::stopped_at_login;
-use super::code_flow::{
-    CHALLENGE, RACERS, VERIFIER, code as code_for, code_query, exchange, grant_error, inactive,
-    join, ok_body, outline, redeem, refresh, s256_code, strict,
+use super::races::RACERS;
+use super::support::{
+    CodeRequest, VERIFIER, client_code, code_for, code_grant, exchange, grant_error, granted,
+    inactive, join, redeem, refresh, strict,
 };
-use super::token_err::Deviations;
 use super::token_rt::{refresh_grant_unlisted, sees_own_tokens};
 use crate::check;
 use crate::ctx::{CLIENT_CB, ClientCreds, Ctx, form_pair, member};
-use crate::model::{Check, CheckResult, Outcome, fail, skip};
+use crate::model::{Check, CheckResult, Deviations, Outcome, fail, skip};
 use crate::ua::UserAgent;
 
 pub(super) fn checks() -> Vec<Check> {
@@ -165,11 +164,6 @@ fn request_scope(ctx: &Ctx, client: &ClientCreds) -> Option<String> {
         .or_else(|| ctx.has_admin().then(|| "profile email".to_owned()))
 }
 
-/// A fresh code for `client`, with its configured scope.
-async fn fresh_code(ua: &UserAgent, client: &ClientCreds) -> Result<String, Outcome> {
-    s256_code(ua, client, &scope_extra(client)).await
-}
-
 /// A sorted scope list from a space-separated string.
 fn sorted(scope: &str) -> Vec<String> {
     let mut values: Vec<String> = scope
@@ -184,18 +178,15 @@ fn sorted(scope: &str) -> Vec<String> {
 async fn code_01(ctx: Ctx) -> CheckResult {
     let client = ctx.code_client().await?;
     let scope = request_scope(&ctx, &client);
-    let extra = scope
-        .as_deref()
-        .map(|s| form_pair("scope", s))
-        .unwrap_or_default();
-    let code = s256_code(&UserAgent::new(&ctx), &client, &extra).await?;
+    let query = CodeRequest::of(&client).scope(scope.as_deref()).query();
+    let code = code_for(&UserAgent::new(&ctx), &query).await?;
 
     let reply = redeem(&ctx, &client, &code, &exchange(client.redirect())).await?;
 
-    let body = ok_body(&reply, "the code exchange")?;
+    let body = granted(&reply, "the code exchange")?;
     member(&body, "access_token")?;
     member(&body, "token_type")?;
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
     // §5.1: without `scope` the grant is the scope requested; a differing grant states it.
     match (body.get("scope").and_then(|v| v.as_str()), &scope) {
         (Some(granted), Some(asked)) if sorted(granted) != sorted(asked) => deviations.note(
@@ -220,10 +211,10 @@ async fn code_01(ctx: Ctx) -> CheckResult {
 
 async fn code_02a(ctx: Ctx) -> CheckResult {
     let client = ctx.code_client().await?;
-    let code = fresh_code(&UserAgent::new(&ctx), &client).await?;
+    let code = client_code(&ctx, &UserAgent::new(&ctx), &client).await?;
     let params = exchange(client.redirect());
     let first = redeem(&ctx, &client, &code, &params).await?;
-    ok_body(&first, "the first redemption")?;
+    granted(&first, "the first redemption")?;
 
     let again = redeem(&ctx, &client, &code, &params).await?;
     let invented = redeem(
@@ -245,12 +236,8 @@ async fn code_02b(ctx: Ctx) -> CheckResult {
     let ua = UserAgent::new(&ctx);
     let what = format!("{RACERS} concurrent redemptions");
     for trial in 1..=trials {
-        let code = fresh_code(&ua, &client).await?;
-        let body = join(&[
-            "grant_type=authorization_code",
-            &form_pair("code", &code),
-            &exchange(client.redirect()),
-        ]);
+        let code = client_code(&ctx, &ua, &client).await?;
+        let body = code_grant(&code, &exchange(client.redirect()));
         super::races::one_winner(&ctx, &client, &body, trial, trials, &what).await?;
     }
     ctx.cases_run(trials as u64);
@@ -268,9 +255,9 @@ async fn code_03(ctx: Ctx) -> CheckResult {
         ));
     }
     let client = ctx.code_client().await?;
-    let code = fresh_code(&UserAgent::new(&ctx), &client).await?;
+    let code = client_code(&ctx, &UserAgent::new(&ctx), &client).await?;
     let params = exchange(client.redirect());
-    let first = ok_body(
+    let first = granted(
         &redeem(&ctx, &client, &code, &params).await?,
         "the first redemption",
     )?;
@@ -314,7 +301,7 @@ async fn code_03(ctx: Ctx) -> CheckResult {
 async fn code_04(ctx: Ctx) -> CheckResult {
     let client = ctx.code_client().await?;
     let other = ctx.code_client2().await?;
-    let code = fresh_code(&UserAgent::new(&ctx), &client).await?;
+    let code = client_code(&ctx, &UserAgent::new(&ctx), &client).await?;
 
     let stolen = redeem(&ctx, &other, &code, &exchange(client.redirect())).await?;
 
@@ -349,16 +336,15 @@ async fn code_05(ctx: Ctx) -> CheckResult {
     let with_order = with_query(&registered, "order=42");
     let ua = UserAgent::new(&ctx);
     let verifier = form_pair("code_verifier", VERIFIER);
-    let pkce = join(&[
-        &format!("code_challenge={CHALLENGE}&code_challenge_method=S256"),
-        &scope_extra(&client),
-    ]);
+    let query_to = |uri: &str| {
+        CodeRequest::to(&client.id, Some(uri))
+            .scope(client.scope.as_deref())
+            .query()
+    };
     // A vendor-profile target given in a file may still refuse a query it was not registered
     // with; then only the cases without one can be run.
     if queries && !ctx.has_admin() {
-        let landing = ua
-            .authorize(&code_query(&client.id, Some(&with_order), &pkce))
-            .await?;
+        let landing = ua.authorize(&query_to(&with_order)).await?;
         if let Some(premise) = stopped_at_login(&landing) {
             return Err(premise);
         }
@@ -378,7 +364,7 @@ async fn code_05(ctx: Ctx) -> CheckResult {
     }
     // §5.2 names a redirect URI that does not match under invalid_grant: no other code fits.
     for (requested, presented) in &cases {
-        let code = code_for(&ua, &code_query(&client.id, Some(requested), &pkce)).await?;
+        let code = code_for(&ua, &query_to(requested)).await?;
 
         let reply = redeem(
             &ctx,
@@ -395,7 +381,7 @@ async fn code_05(ctx: Ctx) -> CheckResult {
         )?;
     }
     // Omitted, it is also a missing required parameter (§4.1.3): invalid_request fits too.
-    let code = code_for(&ua, &code_query(&client.id, Some(&registered), &pkce)).await?;
+    let code = code_for(&ua, &query_to(&registered)).await?;
     let omitted = redeem(&ctx, &client, &code, &verifier).await?;
     grant_error(
         &omitted,
@@ -404,9 +390,9 @@ async fn code_05(ctx: Ctx) -> CheckResult {
     )?;
     // The exact string works: the refusals were about the comparison.
     let exact_uri = if queries { &with_order } else { &registered };
-    let code = code_for(&ua, &code_query(&client.id, Some(exact_uri), &pkce)).await?;
+    let code = code_for(&ua, &query_to(exact_uri)).await?;
     let exact = redeem(&ctx, &client, &code, &exchange(exact_uri)).await?;
-    ok_body(
+    granted(
         &exact,
         &format!("redeeming with the same string {exact_uri}"),
     )
@@ -423,7 +409,7 @@ async fn code_06a(ctx: Ctx) -> CheckResult {
             "needs the target's test clock, or --slow to wait 601 s in real time",
         ));
     }
-    let code = fresh_code(&UserAgent::new(&ctx), &client).await?;
+    let code = client_code(&ctx, &UserAgent::new(&ctx), &client).await?;
 
     if clock {
         ctx.advance_clock(601).await?;
@@ -443,8 +429,8 @@ async fn code_06b(ctx: Ctx) -> CheckResult {
     let client = ctx.code_client().await?;
     ctx.set_clock("2026-03-01T12:00:00Z").await?;
     let ua = UserAgent::new(&ctx);
-    let early = fresh_code(&ua, &client).await?;
-    let late = fresh_code(&ua, &client).await?;
+    let early = client_code(&ctx, &ua, &client).await?;
+    let late = client_code(&ctx, &ua, &client).await?;
     let params = exchange(client.redirect());
 
     ctx.advance_clock(59).await?;
@@ -452,7 +438,7 @@ async fn code_06b(ctx: Ctx) -> CheckResult {
     ctx.advance_clock(2).await?;
     let at_61 = redeem(&ctx, &client, &late, &params).await?;
 
-    ok_body(&at_59, "a redemption at issue + 59 s")?;
+    granted(&at_59, "a redemption at issue + 59 s")?;
     grant_error(&at_61, &["invalid_grant"], "a redemption at issue + 61 s")
 }
 
@@ -485,10 +471,10 @@ async fn code_07(ctx: Ctx) -> CheckResult {
         ),
     ];
     for (case, by, params) in &failures {
-        let code = fresh_code(&ua, &client).await?;
+        let code = client_code(&ctx, &ua, &client).await?;
         let failed = redeem(&ctx, by, &code, params).await?;
         if failed.status == 200 {
-            return Err(fail(format!("{case}: 400"), outline(&failed)));
+            return Err(fail(format!("{case}: 400"), failed.summary()));
         }
 
         let legitimate = redeem(&ctx, &client, &code, &exchange(&registered)).await?;

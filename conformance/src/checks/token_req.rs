@@ -4,11 +4,11 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use super::token_err::{CC, Deviations, Refusal, cc_body, granted, has_token, said, scope_pair};
+use super::support::{CC, Refusal, cc_body, granted, has_token, redeem, scope_set, with_scope};
 use crate::check;
 use crate::ctx::{ClientCreds, Ctx, basic, form_encode, form_pair};
 use crate::http::Reply;
-use crate::model::{Check, CheckResult, Outcome, deviate, ensure, skip};
+use crate::model::{Check, CheckResult, Deviations, Outcome, deviate, ensure, skip};
 
 pub(super) fn checks() -> Vec<Check> {
     vec![
@@ -209,12 +209,9 @@ pub(super) fn checks() -> Vec<Check> {
 
 /// The granted scope values of a token response, if it names them.
 pub(super) fn scope_of(body: &Value) -> Option<BTreeSet<String>> {
-    body.get("scope").and_then(Value::as_str).map(|s| {
-        s.split(' ')
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-            .collect()
-    })
+    body.get("scope")
+        .filter(|scope| scope.is_string())
+        .map(|scope| scope_set(Some(scope)))
 }
 
 /// One scope value `client` may certainly ask for: from the target file, else from what a
@@ -227,7 +224,7 @@ pub(super) async fn allowed_scope(ctx: &Ctx, client: &ClientCreds) -> Result<Str
     if reply.status != 200 {
         return Err(skip(format!(
             "needs a scope value the client may ask for: client_credentials without scope is refused ({}); give `scope` in the target file",
-            said(&reply)
+            reply.summary()
         )));
     }
     scope_of(&reply.json()?)
@@ -246,15 +243,6 @@ fn grant_listed(ctx: &Ctx, grant: &str) -> Option<bool> {
         .get("grant_types_supported")
         .and_then(Value::as_array)
         .map(|grants| grants.iter().any(|g| g.as_str() == Some(grant)))
-}
-
-/// `body` with `client`'s configured scope added.
-fn scoped(client: &ClientCreds, body: &str) -> String {
-    match scope_pair(client) {
-        Some(scope) if body.is_empty() => scope,
-        Some(scope) => format!("{body}&{scope}"),
-        None => body.to_owned(),
-    }
 }
 
 async fn req_01a(ctx: Ctx) -> CheckResult {
@@ -288,7 +276,7 @@ async fn req_01a(ctx: Ctx) -> CheckResult {
     if !(400..500).contains(&reply.status) {
         return Err(deviate(
             "a 4xx without a token (405 with Allow: POST on the reference)",
-            said(&reply),
+            reply.summary(),
         ));
     }
     Ok(())
@@ -340,7 +328,7 @@ async fn req_02(ctx: Ctx) -> CheckResult {
     }
     // A 4xx from below OAuth (415, say) carries no OAuth error: the reference's choice only.
     if reply.status != 400 && reply.error_code().is_none() && (400..500).contains(&reply.status) {
-        return Err(deviate("a JSON 400 invalid_request", said(&reply)));
+        return Err(deviate("a JSON 400 invalid_request", reply.summary()));
     }
     Refusal {
         preferred: &["invalid_request"],
@@ -357,8 +345,8 @@ async fn req_03(ctx: Ctx) -> CheckResult {
         fitting: &["unsupported_grant_type"],
         statuses: &[400],
     };
-    let mut deviations = Deviations::default();
-    for body in [scoped(&client, ""), scoped(&client, "foo=bar")] {
+    let deviations = Deviations::default();
+    for body in [with_scope(&client, ""), with_scope(&client, "foo=bar")] {
         let reply = ctx.token(&client, &body).await?;
         deviations.keep(missing.judge(&reply, &format!("the body {body:?}")))?;
     }
@@ -368,7 +356,10 @@ async fn req_03(ctx: Ctx) -> CheckResult {
 async fn req_04a(ctx: Ctx) -> CheckResult {
     let client = ctx.cc_client().await?;
     let reply = ctx
-        .token(&client, &scoped(&client, "grant_type=urn%3Aexample%3Anope"))
+        .token(
+            &client,
+            &with_scope(&client, "grant_type=urn%3Aexample%3Anope"),
+        )
         .await?;
     Refusal {
         preferred: &["unsupported_grant_type"],
@@ -396,7 +387,7 @@ async fn req_04b(ctx: Ctx) -> CheckResult {
         form_pair("username", &username),
         form_pair("password", &password)
     );
-    let reply = ctx.token(&client, &scoped(&client, &body)).await?;
+    let reply = ctx.token(&client, &with_scope(&client, &body)).await?;
     // Both codes fit §5.2: the grant is not offered at all, or not to this client.
     Refusal {
         preferred: &["unsupported_grant_type", "unauthorized_client"],
@@ -408,11 +399,8 @@ async fn req_04b(ctx: Ctx) -> CheckResult {
 
 async fn req_05a(ctx: Ctx) -> CheckResult {
     let client = ctx.cc_client().await?;
-    let body = format!(
-        "grant_type=authorization_code&code=conformance-code&{}",
-        form_pair("redirect_uri", client.redirect())
-    );
-    let reply = ctx.token(&client, &body).await?;
+    let redirect = form_pair("redirect_uri", client.redirect());
+    let reply = redeem(&ctx, &client, "conformance-code", &redirect).await?;
     // The made-up code is invalid too: invalid_grant fits §5.2 where a server looks at the
     // code before the client's grants. A server whose metadata offers no code grant at all
     // names that exactly with unsupported_grant_type.
@@ -471,14 +459,14 @@ async fn req_06(ctx: Ctx) -> CheckResult {
             &["invalid_scope"],
         ),
     ];
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
     for (body, case, fitting) in cases {
         let reply = ctx.token(&client, &body).await?;
         // The rule binds the client: a server that tolerates the repetition deviates.
         if reply.status == 200 {
             deviations.note(
                 format!("400 invalid_request for {case} (RFC 6749 §3.2)"),
-                said(&reply),
+                reply.summary(),
             );
             continue;
         }
@@ -521,15 +509,17 @@ async fn req_07a(ctx: Ctx) -> CheckResult {
         format!("`scope=` answered as no scope: {without}"),
         empty,
     )?;
-    let absent = ctx.token(&client, &scoped(&client, "")).await?;
-    let blank = ctx.token(&client, &scoped(&client, "grant_type=")).await?;
+    let absent = ctx.token(&client, &with_scope(&client, "")).await?;
+    let blank = ctx
+        .token(&client, &with_scope(&client, "grant_type="))
+        .await?;
     ensure(
         outcome_of(&blank)? == outcome_of(&absent)?,
         format!(
             "`grant_type=` answered as no grant_type: {}",
             outcome_of(&absent)?
         ),
-        said(&blank),
+        blank.summary(),
     )?;
     Refusal {
         preferred: &["invalid_request"],
@@ -545,7 +535,7 @@ async fn req_07b(ctx: Ctx) -> CheckResult {
     if plain.status != 200 {
         return Err(skip(format!(
             "client_credentials itself is refused ({}): nothing to compare with",
-            said(&plain)
+            plain.summary()
         )));
     }
     let reply = ctx
@@ -558,7 +548,7 @@ async fn req_07b(ctx: Ctx) -> CheckResult {
     ensure(
         body.get("access_token").is_some_and(Value::is_string),
         "an access_token",
-        said(&reply),
+        reply.summary(),
     )
 }
 

@@ -7,15 +7,15 @@ use std::collections::BTreeSet;
 use futures_util::{StreamExt, stream};
 use serde_json::Value;
 
-use super::flow::{code_exchange, code_for};
-use super::token_err::{
-    CC, Deviations, Refusal, cc_body, granted, post_token, said, scope_pair, with_secret,
+use super::support::{
+    CC, Refusal, cc_body, client_code, code_grant, exchange, granted, post_token, scope_param,
+    with_scope, with_secret,
 };
 use super::token_req::{allowed_scope, scope_of};
 use crate::check;
 use crate::ctx::{Ctx, form_pair, member};
 use crate::http::Reply;
-use crate::model::{Check, CheckResult, Outcome, deviate, ensure, fail, skip};
+use crate::model::{Check, CheckResult, Deviations, Outcome, deviate, ensure, fail, skip};
 use crate::ua::UserAgent;
 
 /// RFC 6750 §5.3: bearer tokens should live one hour or less.
@@ -195,7 +195,7 @@ async fn resp_01(ctx: Ctx) -> CheckResult {
     let client = ctx.cc_client().await?;
     let reply = ctx.client_credentials(&client).await?;
     let body = granted(&reply, "client_credentials")?;
-    ensure(body.is_object(), "a JSON object", said(&reply))?;
+    ensure(body.is_object(), "a JSON object", reply.summary())?;
     let token = member(&body, "access_token")?;
     ensure(
         !token.is_empty(),
@@ -205,7 +205,7 @@ async fn resp_01(ctx: Ctx) -> CheckResult {
     let token_type = member(&body, "token_type")?;
     // §5.1 states the media type and JSON numbers without a keyword, and any registered
     // token type will do: the reference's choices.
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
     let content_type = reply.header("content-type").unwrap_or("");
     if !content_type.starts_with("application/json") {
         deviations.note(
@@ -234,18 +234,14 @@ async fn resp_02a(ctx: Ctx) -> CheckResult {
 async fn resp_02b(ctx: Ctx) -> CheckResult {
     let client = ctx.cc_client().await?;
     let url = ctx.endpoint("token")?;
-    let unknown_grant = match scope_pair(&client) {
-        Some(scope) => format!("grant_type=urn%3Aexample%3Anope&{scope}"),
-        None => "grant_type=urn%3Aexample%3Anope".into(),
-    };
+    let unknown_grant = with_scope(&client, "grant_type=urn%3Aexample%3Anope");
     let cases = [
         (
             ctx.token(&client, &unknown_grant).await?,
             "400 unsupported_grant_type",
         ),
         (
-            ctx.token(&client, &scope_pair(&client).unwrap_or_default())
-                .await?,
+            ctx.token(&client, &scope_param(&client)).await?,
             "400 without grant_type",
         ),
         (
@@ -281,7 +277,7 @@ async fn introspected_scope(
 
 async fn resp_03(ctx: Ctx) -> CheckResult {
     let client = ctx.cc_client().await?;
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
     // One allowed value plus one nobody defines: a server refuses, drops the stranger (and
     // says so), or grants it (its scope model is its own).
     let allowed = allowed_scope(&ctx, &client).await?;
@@ -547,8 +543,10 @@ async fn resp_05b(ctx: Ctx) -> CheckResult {
                 let ua = UserAgent::new(&ctx);
                 let mut pairs = Vec::with_capacity(per_agent);
                 for _ in 0..per_agent {
-                    let code = code_for(&ctx, &ua, &client).await?;
-                    let reply = ctx.token(&client, &code_exchange(&client, &code)).await?;
+                    let code = client_code(&ctx, &ua, &client).await?;
+                    let reply = ctx
+                        .token(&client, &code_grant(&code, &exchange(client.redirect())))
+                        .await?;
                     let tokens = granted(&reply, "the code exchange")?;
                     let refresh = tokens
                         .get("refresh_token")

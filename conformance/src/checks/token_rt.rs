@@ -3,16 +3,14 @@
 
 use serde_json::{Value, json};
 
-use super::authz_err::scope_extra;
-use super::code_flow::{
-    RACERS, grant_error, inactive, join, ok_body, outline, refresh, refresh_token_of, refreshed,
+use super::races::RACERS;
+use super::support::{
+    IfAbsent, grant_error, granted, inactive, refresh, refresh_grant, refresh_token, refreshed,
     scoped_client, user_tokens,
 };
-use super::flow::refresh_token;
-use super::token_err::Deviations;
 use crate::check;
 use crate::ctx::{CLIENT_CB, ClientCreds, Ctx, form_pair, member};
-use crate::model::{Check, CheckResult, Outcome, deviate, ensure, fail, skip};
+use crate::model::{Check, CheckResult, Deviations, Outcome, deviate, ensure, fail, skip};
 
 pub(super) fn checks() -> Vec<Check> {
     vec![
@@ -186,16 +184,6 @@ pub(super) fn refresh_grant_unlisted(ctx: &Ctx) -> bool {
         .is_some_and(|grants| !grants.iter().any(|g| g.as_str() == Some("refresh_token")))
 }
 
-/// The whole flow for `client`, with its configured scope unless `extra` names one.
-async fn tokens(ctx: &Ctx, client: &ClientCreds, extra: &str) -> Result<Value, Outcome> {
-    let extra = if extra.is_empty() {
-        scope_extra(client)
-    } else {
-        extra.to_owned()
-    };
-    user_tokens(ctx, client, &extra).await
-}
-
 /// The space-separated `scope` of a response, sorted, if stated.
 fn stated_scope(body: &Value) -> Option<Vec<String>> {
     let mut values: Vec<String> = body
@@ -219,12 +207,12 @@ async fn rt_01a(ctx: Ctx) -> CheckResult {
     }
     let can_introspect = ctx.endpoint("introspection").is_ok();
     let client = ctx.code_client().await?;
-    let tokens = tokens(&ctx, &client, "").await?;
+    let tokens = user_tokens(&ctx, &client, client.scope.as_deref()).await?;
     let old = member(&tokens, "access_token")?;
     // Introspection judges the new token only where it shows this client its old one.
     let introspection = can_introspect && sees_own_tokens(&ctx, &client, &old).await?;
 
-    let body = refreshed(&ctx, &client, &refresh_token(&tokens)?, "").await?;
+    let body = refreshed(&ctx, &client, &refresh_token(&tokens, IfAbsent::Skip)?, "").await?;
 
     let access = member(&body, "access_token")?;
     let token_type = member(&body, "token_type")?;
@@ -258,7 +246,10 @@ async fn rt_01b(ctx: Ctx) -> CheckResult {
         code.as_deref(),
         Some("unsupported_grant_type" | "unauthorized_client")
     ) {
-        refresh_token(&tokens(&ctx, &client, "").await?)?;
+        refresh_token(
+            &user_tokens(&ctx, &client, client.scope.as_deref()).await?,
+            IfAbsent::Skip,
+        )?;
     }
     grant_error(&reply, &["invalid_request"], "no refresh_token parameter")
 }
@@ -266,8 +257,8 @@ async fn rt_01b(ctx: Ctx) -> CheckResult {
 async fn rt_02(ctx: Ctx) -> CheckResult {
     let client = ctx.code_client().await?;
     let other = ctx.code_client2().await?;
-    let tokens = tokens(&ctx, &client, "").await?;
-    let token = refresh_token(&tokens)?;
+    let tokens = user_tokens(&ctx, &client, client.scope.as_deref()).await?;
+    let token = refresh_token(&tokens, IfAbsent::Skip)?;
 
     let stolen = refresh(&ctx, &other, &token, "").await?;
 
@@ -280,7 +271,7 @@ async fn rt_02(ctx: Ctx) -> CheckResult {
     if own.status != 200 {
         return Err(deviate(
             "200 from the owner's refresh after another client presented its token",
-            outline(&own),
+            own.summary(),
         ));
     }
     Ok(())
@@ -288,7 +279,7 @@ async fn rt_02(ctx: Ctx) -> CheckResult {
 
 async fn rt_03(ctx: Ctx) -> CheckResult {
     let (client, scopes) = scoped_client(&ctx).await?;
-    let tokens = tokens(&ctx, &client, &form_pair("scope", &scopes[0])).await?;
+    let tokens = user_tokens(&ctx, &client, Some(&scopes[0])).await?;
     if stated_scope(&tokens).is_some_and(|granted| granted != [scopes[0].clone()]) {
         return Err(skip(format!(
             "needs a first grant of exactly {:?}; the server granted {:?}",
@@ -296,9 +287,9 @@ async fn rt_03(ctx: Ctx) -> CheckResult {
             stated_scope(&tokens)
         )));
     }
-    let token = refresh_token(&tokens)?;
+    let token = refresh_token(&tokens, IfAbsent::Skip)?;
     let all = scopes.join(" ");
-    let mut deviations = Deviations::default();
+    let deviations = Deviations::default();
     for scope in [all.as_str(), &scopes[1]] {
         let case = format!("scope {scope:?} beyond the grant {:?}", scopes[0]);
         let reply = refresh(&ctx, &client, &token, &form_pair("scope", scope)).await?;
@@ -331,15 +322,15 @@ async fn rt_03(ctx: Ctx) -> CheckResult {
 async fn rt_04(ctx: Ctx) -> CheckResult {
     let (client, scopes) = scoped_client(&ctx).await?;
     let all = scopes.join(" ");
-    let tokens = tokens(&ctx, &client, &form_pair("scope", &all)).await?;
+    let tokens = user_tokens(&ctx, &client, Some(&all)).await?;
     if stated_scope(&tokens).is_some_and(|granted| granted != scopes) {
         return Err(skip(format!(
             "needs a first grant of {scopes:?}; the server granted {:?}",
             stated_scope(&tokens)
         )));
     }
-    let original = refresh_token(&tokens)?;
-    let mut deviations = Deviations::default();
+    let original = refresh_token(&tokens, IfAbsent::Skip)?;
+    let deviations = Deviations::default();
 
     let narrow = refreshed(&ctx, &client, &original, &form_pair("scope", &scopes[0])).await?;
 
@@ -368,7 +359,7 @@ async fn rt_04(ctx: Ctx) -> CheckResult {
         None
     };
     if granted.as_ref() != Some(&scopes) {
-        let got = granted.map_or_else(|| outline(&full), |g| format!("200 with scope {g:?}"));
+        let got = granted.map_or_else(|| full.summary(), |g| format!("200 with scope {g:?}"));
         let expected = format!("the full scope {scopes:?} again from the grant's refresh token");
         // §6 binds a new refresh token to the original scope; an old one kept is the grant's
         // own business.
@@ -382,8 +373,8 @@ async fn rt_04(ctx: Ctx) -> CheckResult {
 
 async fn rt_05a(ctx: Ctx) -> CheckResult {
     let client = ctx.code_client().await?;
-    let tokens = tokens(&ctx, &client, "").await?;
-    let first = refresh_token(&tokens)?;
+    let tokens = user_tokens(&ctx, &client, client.scope.as_deref()).await?;
+    let first = refresh_token(&tokens, IfAbsent::Skip)?;
     let second = refreshed(&ctx, &client, &first, "").await?;
     let Some(second_token) = second.get("refresh_token").and_then(Value::as_str) else {
         return Err(deviate(
@@ -393,7 +384,7 @@ async fn rt_05a(ctx: Ctx) -> CheckResult {
     };
     let second_token = second_token.to_owned();
     let third = refreshed(&ctx, &client, &second_token, "").await?;
-    let newest = refresh_token_of(&third)?;
+    let newest = refresh_token(&third, IfAbsent::Fail)?;
     ensure(
         newest != first && newest != second_token && second_token != first,
         "a new refresh token with every refresh",
@@ -425,11 +416,8 @@ async fn rt_05b(ctx: Ctx) -> CheckResult {
     let client = ctx.code_client().await?;
     let what = format!("{RACERS} concurrent refreshes");
     for trial in 1..=trials {
-        let tokens = tokens(&ctx, &client, "").await?;
-        let body = join(&[
-            "grant_type=refresh_token",
-            &form_pair("refresh_token", &refresh_token(&tokens)?),
-        ]);
+        let tokens = user_tokens(&ctx, &client, client.scope.as_deref()).await?;
+        let body = refresh_grant(&refresh_token(&tokens, IfAbsent::Skip)?, "");
         super::races::one_winner(&ctx, &client, &body, trial, trials, &what).await?;
     }
     ctx.cases_run(trials as u64);
@@ -447,13 +435,13 @@ async fn rt_06(ctx: Ctx) -> CheckResult {
         }))
         .await?;
     ctx.set_clock("2026-03-01T12:00:00Z").await?;
-    let used = tokens(&ctx, &client, "").await?;
-    let idle = tokens(&ctx, &client, "").await?;
+    let used = user_tokens(&ctx, &client, client.scope.as_deref()).await?;
+    let idle = user_tokens(&ctx, &client, client.scope.as_deref()).await?;
 
     ctx.advance_clock(validity - 1).await?;
-    let rotated = refreshed(&ctx, &client, &refresh_token(&used)?, "").await?;
+    let rotated = refreshed(&ctx, &client, &refresh_token(&used, IfAbsent::Skip)?, "").await?;
     ctx.advance_clock(2).await?;
-    let expired = refresh(&ctx, &client, &refresh_token(&idle)?, "").await?;
+    let expired = refresh(&ctx, &client, &refresh_token(&idle, IfAbsent::Skip)?, "").await?;
 
     grant_error(&expired, &["invalid_grant"], "at issue + validity + 1 s")?;
     // With rotation the new token's own period runs from its issue at validity − 1 s.
@@ -463,11 +451,11 @@ async fn rt_06(ctx: Ctx) -> CheckResult {
         .map(str::to_owned);
     if let Some(latest) = latest {
         ctx.advance_clock(validity - 3).await?;
-        let body = ok_body(
+        let body = granted(
             &refresh(&ctx, &client, &latest, "").await?,
             "the rotated token at its issue + validity − 1 s",
         )?;
-        let newest = refresh_token_of(&body)?;
+        let newest = refresh_token(&body, IfAbsent::Fail)?;
         ctx.advance_clock(validity + 1).await?;
         let idle_again = refresh(&ctx, &client, &newest, "").await?;
         grant_error(

@@ -71,6 +71,16 @@ impl From<&Citation> for CitationReport {
 }
 
 impl CitationReport {
+    /// The rule a 5xx breaks, whatever the check was about.
+    pub fn server_error() -> Self {
+        Self {
+            source: "requirements.md › Verdicts on other servers".to_owned(),
+            keyword: Keyword::Must,
+            quote: "A 5xx answer to any request the suite makes is always a failure.".to_owned(),
+            url: None,
+        }
+    }
+
     /// `MUST (RFC 6749 §5.2): "…"`.
     pub fn line(&self) -> String {
         format!(

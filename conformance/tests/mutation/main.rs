@@ -117,8 +117,28 @@ async fn each_defect_turns_exactly_its_checks_red() {
         })
         .collect();
 
+    // Progress straight to the terminal: the harness captures print!, and a run of a few
+    // minutes should not look hung.
+    let total = selected.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
     let outcomes: Vec<(Case, BTreeSet<String>)> = stream::iter(selected)
-        .map(|case| async move { (case, red_checks(case.defect, case.profile).await) })
+        .map(|case| {
+            let done = &done;
+            async move {
+                let red = red_checks(case.defect, case.profile).await;
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                if n % 10 == 0 || n == total {
+                    use std::io::Write as _;
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "mutation matrix: {n}/{total} cases run (last: {}, {})",
+                        defect_name(case.defect),
+                        case.profile.as_str()
+                    );
+                }
+                (case, red)
+            }
+        })
         .buffer_unordered(PARALLEL_RUNS)
         .collect()
         .await;

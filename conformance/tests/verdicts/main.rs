@@ -227,7 +227,15 @@ async fn a_5xx_to_any_request_fails_every_check() {
                 }
                 continue;
             }
-            if report.outcome != "fail" || !reason.contains("5xx") || !shows_the_5xx {
+            let cites_the_rule = report
+                .citations
+                .first()
+                .is_some_and(|c| c.quote.contains("5xx answer"));
+            if report.outcome != "fail"
+                || !reason.contains("5xx")
+                || !shows_the_5xx
+                || !cites_the_rule
+            {
                 wrong.push(format!("{} {}: {reason}", report.outcome, report.id));
             }
         }

@@ -5,9 +5,8 @@ use serde_json::json;
 
 use super::{Api, Caller, answered, client_path, field, wallet_id};
 use crate::check;
-use crate::checks::vredir::Deviations;
 use crate::ctx::{ClientCreds, Ctx, member};
-use crate::model::{Check, CheckResult, ensure};
+use crate::model::{Check, CheckResult, Deviations, ensure};
 use crate::target::Secret;
 
 /// Seed 002's permission rule; seed 000 asks MERCHANT_ADMIN for the same view.

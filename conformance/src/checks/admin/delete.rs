@@ -3,13 +3,13 @@
 use serde_json::json;
 
 use super::{
-    Api, SHOP_CB, active, answered, no_token, redeem, refused_client, sees_active, user_tokens,
+    Api, SHOP_CB, active, answered, dead, pending_code, redeemed, refused_client, sees_active,
+    user_tokens,
 };
 use crate::check;
-use crate::checks::flow::{self, refresh};
-use crate::checks::vredir::Deviations;
+use crate::checks::support::refresh;
 use crate::ctx::Ctx;
-use crate::model::{Check, CheckResult, Outcome, ensure, skip};
+use crate::model::{Check, CheckResult, Deviations, Outcome, ensure, skip};
 
 pub(super) fn checks() -> Vec<Check> {
     vec![
@@ -118,7 +118,7 @@ async fn admin_05b_run(ctx: &Ctx, api: &Api) -> CheckResult {
     let (_, first) = api.created(body.clone()).await?;
     let (access, refresh_token) = user_tokens(ctx, &first).await?;
     sees_active(ctx, &first, &access, "the client's own access token").await?;
-    let pending = flow::code(ctx, &first).await?;
+    let pending = pending_code(ctx, &first).await?;
     let deleted = api.delete(&first.id).await?;
     ensure(
         (200..300).contains(&deleted.status),
@@ -139,12 +139,12 @@ async fn admin_05b_run(ctx: &Ctx, api: &Api) -> CheckResult {
         "the old access token inactive, even for the new owner of the id",
         "active",
     )?;
-    no_token(
-        &refresh(ctx, &again, &refresh_token).await?,
+    dead(
+        &refresh(ctx, &again, &refresh_token, "").await?,
         "the old refresh token",
     )?;
-    no_token(
-        &redeem(ctx, &again, &pending).await?,
+    dead(
+        &redeemed(ctx, &again, &pending).await?,
         "the old pending code",
     )?;
     let fresh = user_tokens(ctx, &again).await?;

@@ -4,9 +4,8 @@ use serde_json::{Value, json};
 
 use super::{Api, field, sees_active, wallet_id};
 use crate::check;
-use crate::checks::vredir::Deviations;
 use crate::ctx::Ctx;
-use crate::model::{Check, CheckResult, ensure};
+use crate::model::{Check, CheckResult, Deviations, ensure};
 
 pub(super) fn checks() -> Vec<Check> {
     vec![

@@ -5,9 +5,8 @@ use serde_json::{Value, json};
 
 use super::{Api, SHOP_CB, answered, field, strings};
 use crate::check;
-use crate::checks::vredir::Deviations;
 use crate::ctx::{ClientCreds, Ctx};
-use crate::model::{Check, CheckResult, ensure, fail};
+use crate::model::{Check, CheckResult, Deviations, ensure, fail};
 
 pub(super) fn checks() -> Vec<Check> {
     vec![

@@ -12,12 +12,14 @@ use std::sync::{Mutex, PoisonError};
 use reqwest::{Method, RequestBuilder};
 use serde_json::{Value, json};
 
-use super::flow::{self, code_exchange};
-use super::vredir::Deviations;
+use super::support::{
+    self, IfAbsent, access_token, client_code, exchange, no_token, redeem, refresh_token,
+};
 use crate::ctx::{ClientCreds, Ctx, basic, member, url_path_segment};
 use crate::http::Reply;
-use crate::model::{Check, CheckResult, Outcome, ensure, fail, skip};
+use crate::model::{Check, CheckResult, Deviations, Outcome, ensure, fail, skip};
 use crate::target::Secret;
+use crate::ua::UserAgent;
 
 /// Runs a check body with an [`Api`] and cleans up after it.
 // Defined before the submodules, which use it.
@@ -276,41 +278,32 @@ async fn sees_active(ctx: &Ctx, caller: &ClientCreds, token: &str, what: &str) -
     )))
 }
 
-fn with_secret(client: &ClientCreds, secret: &str) -> ClientCreds {
-    ClientCreds {
-        secret: Secret::new(secret),
-        ..client.clone()
-    }
-}
-
-async fn redeem(ctx: &Ctx, client: &ClientCreds, code: &str) -> Result<Reply, Outcome> {
-    ctx.token(client, &code_exchange(client, code)).await
-}
-
 /// Access and refresh token of a code flow for `client`; a server that issues no refresh
 /// token offers no premise for the checks that follow one (a skip).
 async fn user_tokens(ctx: &Ctx, client: &ClientCreds) -> Result<(String, String), Outcome> {
-    let body = flow::user_tokens(ctx, client).await?;
-    if body.get("refresh_token").is_none() {
-        return Err(skip("the code flow issued no refresh token"));
-    }
-    Ok((
-        member(&body, "access_token")?,
-        member(&body, "refresh_token")?,
-    ))
+    let body = support::user_tokens(ctx, client, client.scope.as_deref()).await?;
+    let refresh_token = refresh_token(&body, IfAbsent::Skip)?;
+    Ok((access_token(&body)?, refresh_token))
+}
+
+/// A fresh code of `client`, to be redeemed after something changed.
+async fn pending_code(ctx: &Ctx, client: &ClientCreds) -> Result<String, Outcome> {
+    client_code(ctx, &UserAgent::new(ctx), client).await
+}
+
+/// The redemption of `code` by `client`.
+async fn redeemed(ctx: &Ctx, client: &ClientCreds, code: &str) -> Result<Reply, Outcome> {
+    redeem(ctx, client, code, &exchange(client.redirect())).await
 }
 
 /// Neither a 200 nor a token: what a dead credential gets at the token endpoint.
-fn no_token(reply: &Reply, what: &str) -> CheckResult {
-    let token = reply
-        .json()
-        .ok()
-        .is_some_and(|v| v.get("access_token").is_some());
+fn dead(reply: &Reply, what: &str) -> CheckResult {
     ensure(
-        reply.status != 200 && !token,
+        reply.status != 200,
         format!("{what} refused"),
         reply.summary(),
-    )
+    )?;
+    no_token(reply)
 }
 
 fn is_unreserved(c: char) -> bool {

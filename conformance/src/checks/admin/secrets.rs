@@ -4,15 +4,14 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::{
-    Api, Caller, active, answered, client_path, field, is_unreserved, no_token, redeem,
-    refused_client, sees_active, user_tokens, wallet_id, with_secret,
+    Api, Caller, active, answered, client_path, dead, field, is_unreserved, pending_code, redeemed,
+    refused_client, sees_active, user_tokens, wallet_id,
 };
 use crate::check;
-use crate::checks::flow::{self, refresh};
-use crate::checks::vredir::Deviations;
+use crate::checks::support::{refresh, with_secret};
 use crate::ctx::{ClientCreds, Ctx, member};
 use crate::http::Reply;
-use crate::model::{Check, CheckResult, Outcome, ensure};
+use crate::model::{Check, CheckResult, Deviations, Outcome, ensure};
 use crate::target::Secret;
 
 pub(super) fn checks() -> Vec<Check> {
@@ -341,10 +340,10 @@ async fn admin_04a_run(ctx: &Ctx, api: &Api) -> CheckResult {
         "inactive",
     )?;
     refused_client(
-        &refresh(ctx, &old, &refresh_token).await?,
+        &refresh(ctx, &old, &refresh_token, "").await?,
         "refresh with the old secret",
     )?;
-    let refreshed = refresh(ctx, &new, &refresh_token).await?;
+    let refreshed = refresh(ctx, &new, &refresh_token, "").await?;
     ensure(
         refreshed.status == 200,
         "the refresh token works with the new secret",
@@ -359,7 +358,7 @@ async fn admin_04b_run(ctx: &Ctx, api: &Api) -> CheckResult {
     let old = api.one_click().await?;
     let (access, refresh_token) = user_tokens(ctx, &old).await?;
     sees_active(ctx, &old, &access, "the client's own access token").await?;
-    let pending = flow::code(ctx, &old).await?;
+    let pending = pending_code(ctx, &old).await?;
     let bystander = api.wallet("bystander", &["accounts:view"]).await?;
     let bystander_token = ctx.access_token(&bystander).await?;
     sees_active(ctx, &bystander, &bystander_token, "its own access token").await?;
@@ -377,11 +376,11 @@ async fn admin_04b_run(ctx: &Ctx, api: &Api) -> CheckResult {
         "the earlier access token inactive",
         "active",
     )?;
-    no_token(
-        &refresh(ctx, &new, &refresh_token).await?,
+    dead(
+        &refresh(ctx, &new, &refresh_token, "").await?,
         "the earlier refresh token",
     )?;
-    no_token(&redeem(ctx, &new, &pending).await?, "the pending code")?;
+    dead(&redeemed(ctx, &new, &pending).await?, "the pending code")?;
     let fresh = user_tokens(ctx, &new).await?;
     ensure(
         active(ctx, &new, &fresh.0).await?,
