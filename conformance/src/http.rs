@@ -171,6 +171,9 @@ impl Redactor {
     pub fn header(&self, name: &str, value: &str) -> String {
         match name.to_ascii_lowercase().as_str() {
             "authorization" => match value.split_once(' ') {
+                // A malformed value (a hostile input) holds no credential: shown as sent, so
+                // the transcript and its curl line replay exactly what the server received.
+                _ if carries_no_credential(value) => self.text(value),
                 Some((scheme, _)) => format!("{scheme} {REDACTED}"),
                 None => REDACTED.into(),
             },
@@ -182,6 +185,23 @@ impl Redactor {
             _ => self.text(value),
         }
     }
+}
+
+/// An `Authorization` value that cannot carry a credential of the run: Basic that does not
+/// decode to `user:password` text, or a scheme that is neither Basic nor Bearer. Bearer values
+/// are tokens, and a decodable Basic value may hold a secret: those are always redacted.
+fn carries_no_credential(value: &str) -> bool {
+    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return false;
+    }
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return true;
+    }
+    let decoded = STANDARD.decode(rest.trim()).ok();
+    !decoded
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .is_some_and(|text| text.contains(':'))
 }
 
 /// Values of hidden form fields that are credentials (anti-forgery values, consent tickets):
@@ -308,7 +328,10 @@ impl Reply {
                 let names: Vec<&str> = members.keys().map(String::as_str).collect();
                 format!("{} {{{}}}", self.status, names.join(", "))
             }
-            _ => format!("{} {}", self.status, short(&self.body)),
+            _ => match short(&self.body) {
+                first if first.is_empty() => format!("{} (empty body)", self.status),
+                first => format!("{} {first}", self.status),
+            },
         }
     }
 }
@@ -339,7 +362,7 @@ pub fn curl_line(request: &RecordedRequest, basic_user: Option<&str>) -> String 
     }
     parts.push(shell_quote(&request.url));
     for (name, value) in &request.headers {
-        if name.eq_ignore_ascii_case("authorization") {
+        if name.eq_ignore_ascii_case("authorization") && value.contains(REDACTED) {
             match (value.split_once(' '), basic_user) {
                 (Some((scheme, _)), Some(user)) if scheme.eq_ignore_ascii_case("basic") => {
                     parts.push(format!(
@@ -394,6 +417,33 @@ pub fn header_pairs(headers: &HeaderMap, redactor: &Redactor) -> Vec<(String, St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_malformed_authorization_value_is_shown_as_sent_and_replayed() {
+        let redactor = Redactor::default();
+        redactor.remember("s3cret-value-123");
+        let right = format!("Basic {}", STANDARD.encode("cc-client:s3cret-value-123"));
+        let shown = |value: &str| redactor.header("Authorization", value);
+
+        assert_eq!(shown(&right), "Basic [redacted]");
+        assert_eq!(shown("Bearer abcdef0123456789"), "Bearer [redacted]");
+        for malformed in [
+            "Basic //46/w==",
+            "Basic !!!not-base64!!!",
+            "Basic",
+            "Digest username=\"x\"",
+        ] {
+            assert_eq!(shown(malformed), malformed);
+        }
+        let request = RecordedRequest {
+            method: "POST".into(),
+            url: "http://127.0.0.1/token".into(),
+            headers: vec![("authorization".into(), shown("Basic //46/w=="))],
+            body: String::new(),
+            source: None,
+        };
+        assert!(curl_line(&request, None).contains("-H 'authorization: Basic //46/w=='"));
+    }
 
     #[test]
     fn forms_json_headers_and_known_values_are_redacted() {

@@ -300,7 +300,8 @@ pub struct Check {
     /// The catalog rows it enforces.
     pub requirements: &'static [&'static str],
     pub level: Level,
-    /// The sentences it enforces: the first one it can fail on, the rest it warns on.
+    /// The sentences it enforces: the first sets its level; of the rest, a MUST-class one is a
+    /// further sentence it can fail on, a SHOULD or a DECISION a part it only warns on.
     pub citations: &'static [Citation],
     pub profiles: Profiles,
     pub needs: &'static [Need],
@@ -332,7 +333,8 @@ impl Check {
 
 /// `check!(id, [rows], [(Keyword, "source", "quote"), …], Profiles, [needs], "title", function)`.
 /// The first citation is the sentence the check fails on; its keyword sets the level. Further
-/// citations are the parts the check can only warn on (a "MUST / DECISION" row's second half).
+/// citations are other sentences it judges: MUST-class ones it may fail on too, SHOULD and
+/// DECISION ones (a "MUST / DECISION" row's second half) it can only warn on.
 #[macro_export]
 macro_rules! check {
     ($id:literal, [$($req:literal),+], [$(($keyword:ident, $source:literal, $quote:literal)),+], $profiles:ident, [$($need:ident),*], $title:literal, $run:path) => {{

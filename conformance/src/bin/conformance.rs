@@ -96,9 +96,11 @@ async fn main() -> ExitCode {
         },
         None => None,
     };
-    if let (Some(path), Some(ids)) = (&cli.expect, &expected)
-        && !ids.is_empty()
-        && !catalog().iter().any(|c| ids.contains(c.id))
+    if let (Some(path), Some(baseline)) = (&cli.expect, &expected)
+        && baseline.ids().next().is_some()
+        && !catalog()
+            .iter()
+            .any(|c| baseline.ids().any(|id| id == c.id))
     {
         return usage(&format!(
             "no check matches --expect {}: none of its ids is a check of the catalog (`conformance --list`)",
@@ -196,7 +198,7 @@ async fn check_target(
     target: Target,
     selection: &Selection,
     seed: u64,
-    expected: Option<&std::collections::BTreeSet<String>>,
+    expected: Option<&baseline::Baseline>,
 ) -> Result<u8, u8> {
     let endpoints = match Endpoints::discover(&plain_client(None), &target.issuer).await {
         Ok(endpoints) => endpoints,

@@ -127,6 +127,11 @@ pub(super) fn checks() -> Vec<Check> {
                     "invalid_client: Client authentication failed … If the client attempted to authenticate via the \"Authorization\" request header field, the authorization server MUST respond with an HTTP 401"
                 ),
                 (
+                    Must,
+                    "RFC 7009 §2.2.1",
+                    "The error presentation conforms to the definition in Section 5.2 of [RFC6749]."
+                ),
+                (
                     Decision,
                     "REVOKE-05",
                     "No client authentication, or a wrong secret → 401 invalid_client; the token stays active."

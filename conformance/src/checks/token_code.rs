@@ -108,6 +108,11 @@ pub(super) fn checks() -> Vec<Check> {
                     "redirect_uri REQUIRED, if the \"redirect_uri\" parameter was included in the authorization request …, and their values MUST be identical."
                 ),
                 (
+                    Must,
+                    "RFC 6749 §4.1.3",
+                    "The authorization server MUST: … ensure that the \"redirect_uri\" parameter is present if the \"redirect_uri\" parameter was included in the initial authorization request"
+                ),
+                (
                     Required,
                     "RFC 6749 §5.2",
                     "error REQUIRED. … invalid_grant The provided authorization grant … does not match the redirection URI used in the authorization request"

@@ -99,7 +99,8 @@ pub struct CheckReport {
     pub group: String,
     pub title: String,
     pub level: Level,
-    /// The sentences it enforces: the first one it fails on, the rest it warns on.
+    /// The sentences it enforces: the first sets its level; further MUST-class ones it can fail
+    /// on too, SHOULD and DECISION ones it only warns on.
     pub citations: Vec<CitationReport>,
     pub profiles: String,
     pub outcome: String,

@@ -24,7 +24,7 @@ pub(super) fn checks() -> Vec<Check> {
                     "Resource servers MUST support this method."
                 ),
                 (
-                    Must,
+                    Decision,
                     "RFC 9110 §11.1",
                     "It uses a case-insensitive token to identify the authentication scheme"
                 )
