@@ -3,6 +3,9 @@
 //
 // Environment: PEER_ADDR (default 127.0.0.1:4000), PEER_ISSUER (default http://PEER_ADDR),
 // PEER_PASSWORD (the test user's password, default test-password).
+//
+// Besides the provider's own routes: /interaction/{uid} (the login form) and /resource, a demo
+// protected resource (scope api:read) for the BEARER checks (the target file's [resource]).
 
 import { createServer } from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
@@ -67,13 +70,15 @@ const configuration = {
     if (sub !== USERNAME) return undefined;
     return { accountId: sub, claims: async () => ({ sub }) };
   },
-  // Consent is automatic: a grant for whatever the request asks is made on the spot.
+  // Consent is automatic: a grant for whatever the request asks is made on the spot. The
+  // session may name a grant the library has since revoked (a code redeemed twice revokes its
+  // grant): then a new one is made, as a fresh consent would.
   async loadExistingGrant(ctx) {
     const { client, session, params } = ctx.oidc;
     const grantId = ctx.oidc.result?.consent?.grantId || session.grantIdFor(client.clientId);
-    const grant = grantId
-      ? await ctx.oidc.provider.Grant.find(grantId)
-      : new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+    const found = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
+    const grant = found
+      || new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
     if (params.scope) grant.addOIDCScope(params.scope);
     if (params.resource) {
       for (const resource of [params.resource].flat()) grant.addResourceScope(resource, params.scope || '');
@@ -124,6 +129,7 @@ function send(res, status, type, body) {
     'cache-control': 'no-store',
     'x-frame-options': 'DENY',
     'content-security-policy': "default-src 'none'; form-action 'self'; frame-ancestors 'none'",
+    'referrer-policy': 'no-referrer',
   });
   res.end(body);
 }
@@ -135,6 +141,93 @@ async function readForm(req) {
     if (raw.length > 64 * 1024) throw new Error('form too large');
   }
   return new URLSearchParams(raw);
+}
+
+// A demo protected resource (RFC 6750), since oidc-provider has none of its own besides
+// userinfo, which wants an `openid` token. The token is taken as the library's userinfo takes it
+// (OIDCContext.getAccessToken: one mechanism only, the `Authorization` header with the Bearer
+// scheme in any case, a form body, never the query), looked up with the library's own models
+// (AccessToken.find for code-flow tokens, ClientCredentials.find for client_credentials ones;
+// find() verifies the token and refuses an expired or revoked one), and must carry api:read.
+// The challenges are the ones the library's userinfo sends.
+const RESOURCE_SCOPE = 'api:read';
+
+class BearerError extends Error {
+  constructor(status, error, description, scope) {
+    super(description);
+    Object.assign(this, { status, error, description, scope });
+  }
+}
+
+function challenge(fields) {
+  const parameters = Object.entries(fields)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}="${String(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
+  return `Bearer ${parameters.join(', ')}`;
+}
+
+async function bearerToken(req, query) {
+  const mechanisms = [];
+  if (typeof req.headers.authorization === 'string' && req.headers.authorization) {
+    mechanisms.push(['header', req.headers.authorization]);
+  }
+  if ((req.headers['content-type'] || '').split(';')[0].trim().toLowerCase() === 'application/x-www-form-urlencoded') {
+    const form = await readForm(req).catch(() => {
+      throw new BearerError(400, 'invalid_request', 'the request body cannot be read');
+    });
+    const fromBody = form.get('access_token');
+    if (fromBody) mechanisms.push(['body', fromBody]);
+  }
+  if (query.get('access_token')) mechanisms.push(['query', query.get('access_token')]);
+  if (mechanisms.length === 0) throw new BearerError(401, undefined, 'no access token provided');
+  if (mechanisms.length > 1) {
+    throw new BearerError(400, 'invalid_request', 'access token must only be provided using one mechanism');
+  }
+  const [[mechanism, value]] = mechanisms;
+  if (mechanism === 'query') {
+    throw new BearerError(400, 'invalid_request', 'access tokens must not be provided via query parameter');
+  }
+  if (mechanism === 'body') return value;
+  const parts = value.split(' ');
+  if (parts.length !== 2) throw new BearerError(400, 'invalid_request', 'invalid authorization header value format');
+  if (parts[0].toLowerCase() !== 'bearer') {
+    throw new BearerError(400, 'invalid_request', 'authorization header scheme must be `Bearer`');
+  }
+  return parts[1];
+}
+
+async function protectedResource(req, res, query) {
+  try {
+    const value = await bearerToken(req, query);
+    const token = (await provider.AccessToken.find(value)) || (await provider.ClientCredentials.find(value));
+    if (!token) throw new BearerError(401, 'invalid_token', 'invalid token provided');
+    if (token.jkt || token['x5t#S256']) throw new BearerError(401, 'invalid_token', 'the token is sender-constrained');
+    if (token.aud !== undefined && ![token.aud].flat().includes(`${issuer}/resource`)) {
+      throw new BearerError(401, 'invalid_token', 'token audience prevents accessing this resource');
+    }
+    if (token.kind === 'AccessToken') {
+      const grant = await provider.Grant.find(token.grantId);
+      if (!grant || grant.clientId !== token.clientId) throw new BearerError(401, 'invalid_token', 'grant not found');
+    }
+    if (!token.scopes.has(RESOURCE_SCOPE)) {
+      throw new BearerError(403, 'insufficient_scope', 'access token missing requested scope', RESOURCE_SCOPE);
+    }
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(JSON.stringify({ client_id: token.clientId, sub: token.accountId, scope: token.scope }));
+  } catch (error) {
+    if (!(error instanceof BearerError)) throw error;
+    res.writeHead(error.status, {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      'www-authenticate': challenge({
+        realm: issuer,
+        error: error.error,
+        error_description: error.error ? error.description : undefined,
+        scope: error.scope,
+      }),
+    });
+    res.end(JSON.stringify({ error: error.error || 'invalid_token', error_description: error.description }));
+  }
 }
 
 // The interaction pages: only login is ever prompted, consent being automatic.
@@ -172,6 +265,17 @@ async function interaction(req, res, uid, action) {
 }
 
 const server = createServer(async (req, res) => {
+  const [path, query = ''] = (req.url || '/').split(/\?(.*)/s);
+  if (path === '/resource') {
+    try {
+      await protectedResource(req, res, new URLSearchParams(query));
+    } catch (error) {
+      console.error(error);
+      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'server error');
+      else res.end();
+    }
+    return;
+  }
   const match = /^\/interaction\/([^/?]+)(?:\/([a-z]+))?(?:\?.*)?$/.exec(req.url || '');
   if (!match) {
     callback(req, res);

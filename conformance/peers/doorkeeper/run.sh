@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Installs Doorkeeper and its Rails from Debian's packages (install.sh, apt-get) and starts
+# the peer, a minimal Rails application under puma, in the background on PEER_ADDR (default
+# 127.0.0.1:4300), on a fresh SQLite database in PEER_STATE_DIR. Returns once the metadata
+# document answers, and prints the server's PID on standard output; stop it with stop.sh.
+#   --no-install   skip install.sh (the Debian packages are already installed)
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+addr="${PEER_ADDR:-127.0.0.1:4300}"
+state="${PEER_STATE_DIR:-${TMPDIR:-/tmp}}"
+base="$state/conformance-peer-doorkeeper-${addr//[:.]/-}"
+pidfile="$base.pid"
+logfile="$base.log"
+database="$base.sqlite3"
+metadata="http://$addr/.well-known/oauth-authorization-server"
+
+install=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-install) install=0 ;;
+    *) echo "run.sh: unknown argument $arg" >&2; exit 2 ;;
+  esac
+done
+
+if [ "$install" = 1 ]; then
+  "$here/install.sh" >&2 || exit 1
+fi
+for tool in ruby puma; do
+  command -v "$tool" >/dev/null || { echo "run.sh: $tool is not installed (run install.sh)" >&2; exit 1; }
+done
+
+answers() {
+  ruby -rnet/http -e '
+    begin
+      exit(Net::HTTP.get_response(URI(ARGV[0])).is_a?(Net::HTTPSuccess) ? 0 : 1)
+    rescue StandardError
+      exit 1
+    end' "$1"
+}
+
+if answers "$metadata"; then
+  echo "run.sh: something already answers at $metadata; stop it first (stop.sh)" >&2
+  exit 1
+fi
+
+mkdir -p "$state"
+rm -f "$database" "$database-wal" "$database-shm"
+cd "$here"
+RAILS_ENV=production \
+  PEER_ADDR="$addr" \
+  PEER_DATABASE="$database" \
+  SECRET_KEY_BASE="$(od -An -tx1 -N64 /dev/urandom | tr -d ' \n')" \
+  nohup puma --bind "tcp://$addr" --environment production --threads 0:8 config.ru \
+  >"$logfile" 2>&1 </dev/null &
+pid=$!
+echo "$pid" >"$pidfile"
+
+for _ in $(seq 1 150); do
+  if answers "$metadata"; then
+    echo "$pid"
+    exit 0
+  fi
+  if ! kill -0 "$pid" 2>/dev/null; then
+    echo "run.sh: the peer exited; its log ($logfile):" >&2
+    cat "$logfile" >&2
+    rm -f "$pidfile"
+    exit 1
+  fi
+  sleep 0.2
+done
+echo "run.sh: no answer at $metadata after 30 s; log: $logfile" >&2
+kill "$pid" 2>/dev/null || true
+rm -f "$pidfile"
+exit 1

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Installs the pinned @node-oauth/oauth2-server, Express and express-session (npm ci, into
+# node_modules here) and starts the peer (server.mjs) in the background on PEER_ADDR (default
+# 127.0.0.1:4200). Returns once its metadata document answers, and prints the server's PID on
+# standard output; stop it with stop.sh. State and log go to PEER_STATE_DIR (default $TMPDIR
+# or /tmp).
+#   --no-install   skip npm ci (node_modules already installed)
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+addr="${PEER_ADDR:-127.0.0.1:4200}"
+state="${PEER_STATE_DIR:-${TMPDIR:-/tmp}}"
+pidfile="$state/conformance-peer-node-oauth2-server-${addr//[:.]/-}.pid"
+logfile="$state/conformance-peer-node-oauth2-server-${addr//[:.]/-}.log"
+metadata="http://$addr/.well-known/oauth-authorization-server"
+
+install=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-install) install=0 ;;
+    *) echo "run.sh: unknown argument $arg" >&2; exit 2 ;;
+  esac
+done
+
+answers() {
+  node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1"
+}
+
+command -v node >/dev/null || { echo "run.sh: node is not installed" >&2; exit 1; }
+if answers "$metadata"; then
+  echo "run.sh: something already answers at $metadata; stop it first (stop.sh)" >&2
+  exit 1
+fi
+
+cd "$here"
+if [ "$install" = 1 ]; then
+  command -v npm >/dev/null || { echo "run.sh: npm is not installed" >&2; exit 1; }
+  if ! npm ci --no-audit --no-fund --loglevel=error >&2; then
+    echo "run.sh: npm ci failed in $here" >&2
+    exit 1
+  fi
+elif [ ! -d node_modules ]; then
+  echo "run.sh: --no-install, but $here/node_modules is not there" >&2
+  exit 1
+fi
+
+mkdir -p "$state"
+PEER_ADDR="$addr" nohup node server.mjs >"$logfile" 2>&1 &
+pid=$!
+echo "$pid" >"$pidfile"
+
+for _ in $(seq 1 100); do
+  if answers "$metadata"; then
+    echo "$pid"
+    exit 0
+  fi
+  if ! kill -0 "$pid" 2>/dev/null; then
+    echo "run.sh: the peer exited; its log ($logfile):" >&2
+    cat "$logfile" >&2
+    rm -f "$pidfile"
+    exit 1
+  fi
+  sleep 0.2
+done
+echo "run.sh: no answer at $metadata after 20 s; log: $logfile" >&2
+kill "$pid" 2>/dev/null || true
+rm -f "$pidfile"
+exit 1
