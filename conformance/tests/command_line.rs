@@ -232,26 +232,36 @@ async fn sandbox(
     (server, target)
 }
 
+/// Runs the binary against `target` with `extra` arguments; it must exit 0. Its standard
+/// output and the run's report.json.
+async fn run_exiting_0(
+    dir: &tempfile::TempDir,
+    target: &str,
+    extra: &[&str],
+) -> (String, serde_json::Value) {
+    let reports = dir.path().join("reports");
+    let mut args = vec![
+        "--target",
+        target,
+        "--quiet",
+        "--report-dir",
+        reports.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let output = conformance(&args).await;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let text = std::fs::read_to_string(reports.join("latest/report.json")).unwrap();
+    (stdout, serde_json::from_str(&text).unwrap())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sandbox_target_has_no_failure_against_the_sandbox() {
     let dir = tempfile::tempdir().unwrap();
     let (_server, target) = sandbox(&["--test-clock", "--allow-chosen-secrets"], &dir).await;
-    let reports = dir.path().join("reports");
 
-    let output = conformance(&[
-        "--target",
-        &target,
-        "--quiet",
-        "--report-dir",
-        reports.to_str().unwrap(),
-    ])
-    .await;
+    let (stdout, report) = run_exiting_0(&dir, &target, &[]).await;
 
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}");
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(reports.join("latest/report.json")).unwrap())
-            .unwrap();
     assert_eq!(report["summary"]["failed"], 0, "{stdout}");
     assert_eq!(report["summary"]["warned"], 0, "{stdout}");
 }
@@ -261,24 +271,9 @@ async fn a_fixture_the_sandbox_refuses_skips_in_the_servers_words() {
     let dir = tempfile::tempdir().unwrap();
     // Started without --allow-chosen-secrets: TOKEN-AUTH-02's `enc client:1` is refused.
     let (_server, target) = sandbox(&["--test-clock"], &dir).await;
-    let reports = dir.path().join("reports");
 
-    let output = conformance(&[
-        "--target",
-        &target,
-        "--quiet",
-        "--only",
-        "token-auth-02",
-        "--report-dir",
-        reports.to_str().unwrap(),
-    ])
-    .await;
+    let (_, report) = run_exiting_0(&dir, &target, &["--only", "token-auth-02"]).await;
 
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}");
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(reports.join("latest/report.json")).unwrap())
-            .unwrap();
     let check = &report["checks"][0];
     assert_eq!(check["outcome"], "skip", "{check}");
     assert!(

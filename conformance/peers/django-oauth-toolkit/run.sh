@@ -8,6 +8,7 @@
 # PEER_HASH_CLIENT_SECRETS=1 keeps the toolkit's default of hashing client secrets (PBKDF2:
 # about 0.3 s of CPU per client authentication; the whole suite then takes 11 min, not 30 s).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 addr="${PEER_ADDR:-127.0.0.1:4100}"
@@ -60,20 +61,4 @@ nohup "$python" manage.py runserver --noreload --skip-checks "$addr" >>"$logfile
 pid=$!
 echo "$pid" >"$pidfile"
 
-for _ in $(seq 1 100); do
-  if answers "$metadata"; then
-    echo "$pid"
-    exit 0
-  fi
-  if ! kill -0 "$pid" 2>/dev/null; then
-    echo "run.sh: the peer exited; its log ($logfile):" >&2
-    cat "$logfile" >&2
-    rm -f "$pidfile"
-    exit 1
-  fi
-  sleep 0.2
-done
-echo "run.sh: no answer at $metadata after 20 s; log: $logfile" >&2
-kill "$pid" 2>/dev/null || true
-rm -f "$pidfile"
-exit 1
+peer_await "$pid" "$metadata" "$logfile" "$pidfile"

@@ -5,6 +5,7 @@
 # document answers, and prints the server's PID on standard output; stop it with stop.sh.
 #   --no-install   skip install.sh (the Debian packages are already installed)
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 addr="${PEER_ADDR:-127.0.0.1:4300}"
@@ -56,20 +57,4 @@ RAILS_ENV=production \
 pid=$!
 echo "$pid" >"$pidfile"
 
-for _ in $(seq 1 150); do
-  if answers "$metadata"; then
-    echo "$pid"
-    exit 0
-  fi
-  if ! kill -0 "$pid" 2>/dev/null; then
-    echo "run.sh: the peer exited; its log ($logfile):" >&2
-    cat "$logfile" >&2
-    rm -f "$pidfile"
-    exit 1
-  fi
-  sleep 0.2
-done
-echo "run.sh: no answer at $metadata after 30 s; log: $logfile" >&2
-kill "$pid" 2>/dev/null || true
-rm -f "$pidfile"
-exit 1
+peer_await "$pid" "$metadata" "$logfile" "$pidfile" 30

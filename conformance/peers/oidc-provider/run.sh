@@ -4,11 +4,12 @@
 # answers, and prints the server's PID on standard output; stop it with stop.sh.
 #   --no-install   skip npm ci (node_modules already installed)
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 addr="${PEER_ADDR:-127.0.0.1:4000}"
 state="${PEER_STATE_DIR:-${TMPDIR:-/tmp}}"
-pidfile="$state/conformance-peer-oidc-provider-${addr//[:.]/-}.pid"
+pidfile="$(peer_pidfile oidc-provider "$addr" "$state")"
 logfile="$state/conformance-peer-oidc-provider-${addr//[:.]/-}.log"
 discovery="http://$addr/.well-known/openid-configuration"
 
@@ -40,20 +41,4 @@ PEER_ADDR="$addr" nohup node server.mjs >"$logfile" 2>&1 &
 pid=$!
 echo "$pid" >"$pidfile"
 
-for _ in $(seq 1 100); do
-  if answers "$discovery"; then
-    echo "$pid"
-    exit 0
-  fi
-  if ! kill -0 "$pid" 2>/dev/null; then
-    echo "run.sh: the peer exited; its log ($logfile):" >&2
-    cat "$logfile" >&2
-    rm -f "$pidfile"
-    exit 1
-  fi
-  sleep 0.2
-done
-echo "run.sh: no answer at $discovery after 20 s; log: $logfile" >&2
-kill "$pid" 2>/dev/null || true
-rm -f "$pidfile"
-exit 1
+peer_await "$pid" "$discovery" "$logfile" "$pidfile"

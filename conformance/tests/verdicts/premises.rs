@@ -167,21 +167,13 @@ fn not_skipped(reports: &[CheckReport]) -> Vec<String> {
 }
 
 async fn assert_skipped(profile: Profile, prefixes: &[&str], login: &str, script_login: bool) {
-    let server = minimal_server(script_login).await;
-    let checks = checks_matching(profile, prefixes);
-    assert!(!checks.is_empty(), "no check matches {prefixes:?}");
-    let reports = run_checks(
-        target(&server.uri(), profile, false, login),
+    assert_all_skip(
         profile,
-        checks,
+        checks_matching(profile, prefixes),
+        login,
+        script_login,
     )
     .await;
-    let wrong = not_skipped(&reports);
-    assert!(
-        wrong.is_empty(),
-        "{prefixes:?} must skip on this server:\n{}",
-        wrong.join("\n")
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
