@@ -7,6 +7,27 @@ peer_pidfile() {
   echo "$state/conformance-peer-$name-${addr//[:.\[\]]/-}.pid"
 }
 
+# peer_install_wanted ARGS...: the one option run.sh takes; prints 1 to install, 0 for
+# --no-install, and exits 2 on anything else.
+peer_install_wanted() {
+  local install=1 arg
+  for arg in "$@"; do
+    case "$arg" in
+      --no-install) install=0 ;;
+      *) echo "run.sh: unknown argument $arg" >&2; exit 2 ;;
+    esac
+  done
+  echo "$install"
+}
+
+# peer_refuse_if_answering URL: a second peer on the same address would hide the first.
+peer_refuse_if_answering() {
+  if answers "$1"; then
+    echo "run.sh: something already answers at $1; stop it first (stop.sh)" >&2
+    exit 1
+  fi
+}
+
 # peer_await PID URL LOGFILE PIDFILE [SECONDS]: waits until `answers URL` succeeds (each run.sh
 # defines `answers` with its own runtime), then prints PID and exits 0; if the peer dies or
 # never answers, shows its log, removes the pid file and exits 1.

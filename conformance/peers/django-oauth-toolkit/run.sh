@@ -19,13 +19,7 @@ logfile="$base.log"
 database="$base.sqlite3"
 metadata="http://$addr/.well-known/oauth-authorization-server"
 
-install=1
-for arg in "$@"; do
-  case "$arg" in
-    --no-install) install=0 ;;
-    *) echo "run.sh: unknown argument $arg" >&2; exit 2 ;;
-  esac
-done
+install="$(peer_install_wanted "$@")"
 
 cd "$here"
 if [ "$install" = 1 ]; then
@@ -42,10 +36,7 @@ except Exception:
     sys.exit(1)' "$1"
 }
 
-if answers "$metadata"; then
-  echo "run.sh: something already answers at $metadata; stop it first (stop.sh)" >&2
-  exit 1
-fi
+peer_refuse_if_answering "$metadata"
 
 mkdir -p "$state"
 rm -f "$database" "$database-wal" "$database-shm"

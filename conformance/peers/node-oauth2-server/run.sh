@@ -15,23 +15,14 @@ pidfile="$(peer_pidfile node-oauth2-server "$addr" "$state")"
 logfile="$state/conformance-peer-node-oauth2-server-${addr//[:.]/-}.log"
 metadata="http://$addr/.well-known/oauth-authorization-server"
 
-install=1
-for arg in "$@"; do
-  case "$arg" in
-    --no-install) install=0 ;;
-    *) echo "run.sh: unknown argument $arg" >&2; exit 2 ;;
-  esac
-done
+install="$(peer_install_wanted "$@")"
 
 answers() {
   node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1"
 }
 
 command -v node >/dev/null || { echo "run.sh: node is not installed" >&2; exit 1; }
-if answers "$metadata"; then
-  echo "run.sh: something already answers at $metadata; stop it first (stop.sh)" >&2
-  exit 1
-fi
+peer_refuse_if_answering "$metadata"
 
 cd "$here"
 if [ "$install" = 1 ]; then

@@ -13,23 +13,14 @@ pidfile="$(peer_pidfile oidc-provider "$addr" "$state")"
 logfile="$state/conformance-peer-oidc-provider-${addr//[:.]/-}.log"
 discovery="http://$addr/.well-known/openid-configuration"
 
-install=1
-for arg in "$@"; do
-  case "$arg" in
-    --no-install) install=0 ;;
-    *) echo "run.sh: unknown argument $arg" >&2; exit 2 ;;
-  esac
-done
+install="$(peer_install_wanted "$@")"
 
 answers() {
   node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1"
 }
 
 command -v node >/dev/null || { echo "run.sh: node is not installed" >&2; exit 1; }
-if answers "$discovery"; then
-  echo "run.sh: something already answers at $discovery; stop it first (stop.sh)" >&2
-  exit 1
-fi
+peer_refuse_if_answering "$discovery"
 
 cd "$here"
 if [ "$install" = 1 ]; then

@@ -12,7 +12,7 @@ use super::support::{
     Browser, CodeRequest, Consent, approve_fields, code_of, read_form, redact_url, s256, strict,
 };
 use crate::check;
-use crate::ctx::{CLIENT_CB, CLIENT_CB2, Ctx, form_pair};
+use crate::ctx::{CLIENT_CB, CLIENT_CB2, ClientCreds, Ctx, form_pair};
 use crate::http::Reply;
 use crate::model::{Check, CheckResult, Deviations, Outcome, fail, skip};
 use crate::target::LoginKind;
@@ -394,15 +394,7 @@ async fn redir_02(ctx: Ctx) -> CheckResult {
     if other.redirect() != registered {
         uris.push(other.redirect().to_owned());
     }
-    let queries: Vec<(String, String)> = uris
-        .iter()
-        .map(|uri| {
-            let query = CodeRequest::to(&client.id, Some(uri))
-                .extra("state=s")
-                .query();
-            (uri.clone(), query)
-        })
-        .collect();
+    let queries = requests_to(&client, &uris);
     let deviations = Deviations::default();
     let fresh: Vec<(String, String)> = queries
         .iter()
@@ -497,15 +489,7 @@ async fn redir_04(ctx: Ctx) -> CheckResult {
         format!("//{authority}{path}"),
         format!("{authority}{path}"),
     ];
-    let cases: Vec<(String, String)> = uris
-        .iter()
-        .map(|uri| {
-            let query = CodeRequest::to(&client.id, Some(uri))
-                .extra("state=s")
-                .query();
-            (uri.clone(), query)
-        })
-        .collect();
+    let cases = requests_to(&client, &uris);
     let deviations = Deviations::default();
     fresh_not_redirected(&ctx, &cases, Some(&registered), &deviations).await?;
     deviations.end()
@@ -725,6 +709,18 @@ async fn redir_06(ctx: Ctx) -> CheckResult {
         ));
     }
     deviations.end()
+}
+
+/// Each URI with `client`'s authorization request to it (`state=s`).
+fn requests_to(client: &ClientCreds, uris: &[String]) -> Vec<(String, String)> {
+    uris.iter()
+        .map(|uri| {
+            let query = CodeRequest::to(&client.id, Some(uri))
+                .extra("state=s")
+                .query();
+            (uri.clone(), query)
+        })
+        .collect()
 }
 
 #[cfg(test)]
