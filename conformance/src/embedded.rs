@@ -8,7 +8,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng;
 use reference_server::config::{Config, Profile as ServerProfile};
 use reference_server::secret::ClientSecret;
-use reference_server::{RunningServer, start};
+use reference_server::wiring::Wiring;
+use reference_server::{RunningServer, start_wired};
 
 use crate::model::Profile;
 use crate::target::{AdminCredentials, Login, LoginKind, Secret, Target};
@@ -22,13 +23,14 @@ pub struct Embedded {
 }
 
 pub async fn start_reference(profile: Profile) -> Result<Embedded, String> {
-    start_reference_with(profile, |_| {}).await
+    start_reference_with(profile, |_| Wiring::default()).await
 }
 
-/// The same, with the server's configuration adjusted first (the mutation tests set a defect).
+/// The same, with the server's configuration adjusted first and wired as `adjust` returns (the
+/// mutation tests wire a defect).
 pub async fn start_reference_with(
     profile: Profile,
-    adjust: impl FnOnce(&mut Config),
+    adjust: impl FnOnce(&mut Config) -> Wiring,
 ) -> Result<Embedded, String> {
     let dir = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
     let mut config = Config::for_tests();
@@ -37,12 +39,16 @@ pub async fn start_reference_with(
         Profile::Vendor => ServerProfile::Vendor,
         Profile::Strict => ServerProfile::Strict,
     };
-    adjust(&mut config);
+    let wiring = adjust(&mut config);
     let secret_bytes: [u8; 32] = rand::rng().random();
     let admin_secret = URL_SAFE_NO_PAD.encode(secret_bytes);
-    let server = start(config, Some(ClientSecret::new(admin_secret.clone())))
-        .await
-        .map_err(|e| format!("the reference server did not start: {e}"))?;
+    let server = start_wired(
+        config,
+        Some(ClientSecret::new(admin_secret.clone())),
+        wiring,
+    )
+    .await
+    .map_err(|e| format!("the reference server did not start: {e}"))?;
     let target = Target {
         name: format!("reference-{}", profile.as_str()),
         issuer: server.base_url(),

@@ -13,6 +13,7 @@ pub mod baseline;
 pub mod checks;
 pub mod ctx;
 pub mod discovery;
+#[cfg(feature = "embedded")]
 pub mod embedded;
 pub mod form;
 pub mod http;

@@ -34,6 +34,7 @@ pub mod grants;
 pub mod netaddr;
 pub mod pages;
 pub mod pkce;
+pub mod policy;
 pub mod redirect;
 pub mod redirect_policy;
 pub mod routes;
@@ -45,6 +46,7 @@ pub mod store;
 pub mod throttle;
 pub mod tokens;
 pub mod users;
+pub mod wiring;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -71,6 +73,7 @@ use crate::error::OAuthError;
 use crate::secret::ClientSecret;
 use crate::state::{AppState, StateError};
 use crate::store::StoreError;
+use crate::wiring::Wiring;
 
 pub use crate::config::Config as ServerConfig;
 
@@ -233,10 +236,19 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let purge = tokio::spawn(purge_expired_tokens(state.clone()));
+    serve_router(listener, state.clone(), app(state), shutdown).await
+}
+
+async fn serve_router(
+    listener: TcpListener,
+    state: AppState,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let purge = tokio::spawn(purge_expired_tokens(state));
     let served = axum::serve(
         listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        router.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await;
@@ -311,6 +323,15 @@ pub async fn start(
     config: Config,
     admin_secret: Option<ClientSecret>,
 ) -> Result<RunningServer, StartError> {
+    start_wired(config, admin_secret, Wiring::default()).await
+}
+
+/// [`start`], with a policy, a store wrapper or a layer around the router.
+pub async fn start_wired(
+    config: Config,
+    admin_secret: Option<ClientSecret>,
+    wiring: Wiring,
+) -> Result<RunningServer, StartError> {
     if !config.addr.ip().is_loopback() {
         return Err(StartError::NotLoopback(config.addr));
     }
@@ -328,12 +349,21 @@ pub async fn start(
         .issuer
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
-    let state = AppState::open(config, issuer)?;
+    let Wiring {
+        policy,
+        store: wrap_store,
+        app: wrap_app,
+    } = wiring;
+    let state = AppState::open_wired(config, issuer, policy, wrap_store)?;
     let generated_admin_secret = bootstrap_admin(&state, admin_secret)
         .await
         .map_err(|e| StartError::Bootstrap(e.to_string()))?;
+    let router = match wrap_app {
+        Some(wrap) => wrap(app(state.clone()), &state),
+        None => app(state.clone()),
+    };
     let (shutdown, stop) = oneshot::channel::<()>();
-    let task = tokio::spawn(serve(listener, state.clone(), async {
+    let task = tokio::spawn(serve_router(listener, state.clone(), router, async {
         let _ = stop.await;
     }));
     Ok(RunningServer {

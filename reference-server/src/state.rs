@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::catalogue::{Catalogue, CatalogueError};
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::policy::{Policy, StandardPolicy};
 use crate::secret::Digest;
 use crate::session::Sessions;
 use crate::store::sqlite::SqliteStore;
@@ -22,6 +23,9 @@ pub struct Shared {
     /// The issuer identifier (RFC 8414 §2), without a trailing slash.
     pub issuer: String,
     pub store: Arc<dyn Store>,
+    /// The decisions another server could take differently; [`crate::policy::StandardPolicy`]
+    /// unless an embedder wired another.
+    pub policy: Arc<dyn Policy>,
     pub clock: Clock,
     pub throttle: Throttle,
     pub catalogue: Catalogue,
@@ -56,6 +60,16 @@ impl Deref for AppState {
 impl AppState {
     /// Opens storage and loads the catalogue. `issuer` is known only once the listener is bound.
     pub fn open(config: Config, issuer: String) -> Result<Self, StateError> {
+        Self::open_wired(config, issuer, Arc::new(StandardPolicy), None)
+    }
+
+    /// [`Self::open`] with a policy and the store wrapped as an embedder asked.
+    pub fn open_wired(
+        config: Config,
+        issuer: String,
+        policy: Arc<dyn Policy>,
+        wrap_store: Option<crate::wiring::WrapStore>,
+    ) -> Result<Self, StateError> {
         let catalogue = match &config.catalogue {
             Some(path) => Catalogue::load(path)?,
             None => Catalogue::embedded()?,
@@ -65,6 +79,10 @@ impl AppState {
             None => Users::embedded()?,
         };
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.database)?);
+        let store = match wrap_store {
+            Some(wrap) => wrap(store),
+            None => store,
+        };
         let clock = if config.test_clock {
             Clock::test()
         } else {
@@ -74,6 +92,7 @@ impl AppState {
             issuer: issuer.trim_end_matches('/').to_owned(),
             config,
             store,
+            policy,
             clock,
             throttle: Throttle::default(),
             catalogue,

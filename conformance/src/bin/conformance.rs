@@ -7,14 +7,16 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Parser;
+use conformance::baseline;
 use conformance::checks::{CHECKED_ELSEWHERE, catalog};
 use conformance::ctx::{Run, plain_client};
 use conformance::discovery::{DiscoveryError, Endpoints};
+#[cfg(feature = "embedded")]
+use conformance::embedded;
 use conformance::model::Profile;
 use conformance::report::{CheckReport, CitationReport, Report, TargetInfo};
 use conformance::runner::{Selection, run_all, select};
 use conformance::target::Target;
-use conformance::{baseline, embedded};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// `println!` that does not panic when standard output is a closed pipe (`| head`).
@@ -123,43 +125,61 @@ async fn main() -> ExitCode {
                 Err(code) => return ExitCode::from(code),
             }
         }
-        None => {
-            let profiles = match cli.profile {
-                Some(profile) => vec![profile],
-                None => vec![Profile::Vendor, Profile::Strict],
-            };
-            for profile in profiles {
-                if select(&catalog(), profile, &selection).is_empty() {
-                    eprintln!(
-                        "conformance: no check of the {} profile matches --only; that profile is left out",
-                        profile.as_str()
-                    );
-                    continue;
-                }
-                let embedded = match embedded::start_reference(profile).await {
-                    Ok(embedded) => embedded,
-                    Err(message) => {
-                        eprintln!("conformance: {message}");
-                        return ExitCode::from(UNREACHABLE);
-                    }
-                };
-                let result = check_target(
-                    &cli,
-                    embedded.target.clone(),
-                    &selection,
-                    seed,
-                    expected.as_ref(),
-                )
-                .await;
-                let _ = embedded.server.shutdown().await;
-                match result {
-                    Ok(code) => worst = worst.max(code),
-                    Err(code) => return ExitCode::from(code),
-                }
-            }
-        }
+        None => match check_embedded(&cli, &selection, seed, expected.as_ref()).await {
+            Ok(code) => worst = worst.max(code),
+            Err(code) => return code,
+        },
     }
     ExitCode::from(worst)
+}
+
+/// Every selected profile against the in-process reference server; the worst exit status.
+#[cfg(feature = "embedded")]
+async fn check_embedded(
+    cli: &Cli,
+    selection: &Selection,
+    seed: u64,
+    expected: Option<&baseline::Baseline>,
+) -> Result<u8, ExitCode> {
+    let profiles = match cli.profile {
+        Some(profile) => vec![profile],
+        None => vec![Profile::Vendor, Profile::Strict],
+    };
+    let mut worst = 0u8;
+    for profile in profiles {
+        if select(&catalog(), profile, selection).is_empty() {
+            eprintln!(
+                "conformance: no check of the {} profile matches --only; that profile is left out",
+                profile.as_str()
+            );
+            continue;
+        }
+        let embedded = match embedded::start_reference(profile).await {
+            Ok(embedded) => embedded,
+            Err(message) => {
+                eprintln!("conformance: {message}");
+                return Err(ExitCode::from(UNREACHABLE));
+            }
+        };
+        let result = check_target(cli, embedded.target.clone(), selection, seed, expected).await;
+        let _ = embedded.server.shutdown().await;
+        worst = worst.max(result.map_err(ExitCode::from)?);
+    }
+    Ok(worst)
+}
+
+/// A build without the `embedded` feature has no server of its own to check.
+#[cfg(not(feature = "embedded"))]
+async fn check_embedded(
+    _cli: &Cli,
+    _selection: &Selection,
+    _seed: u64,
+    _expected: Option<&baseline::Baseline>,
+) -> Result<u8, ExitCode> {
+    Err(usage(
+        "this build has no embedded reference server (built without the `embedded` feature): \
+         pass --target FILE, or build with default features",
+    ))
 }
 
 fn usage(message: &str) -> ExitCode {

@@ -2,7 +2,7 @@
 
 use crate::Case;
 use conformance::model::Profile::Vendor;
-use reference_server::defects::Defect::*;
+use reference_server_defects::Defect::*;
 
 pub const CASES: &[Case] = &[
     Case {

@@ -1,7 +1,7 @@
 //! Authorization endpoint, redirect matching, authorization errors, code exchange, PKCE, refresh tokens, security BCP.
 
 use conformance::model::Profile::{Strict, Vendor};
-use reference_server::defects::Defect::*;
+use reference_server_defects::Defect::*;
 
 use crate::Case;
 

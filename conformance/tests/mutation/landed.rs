@@ -1,7 +1,7 @@
 //! The first defects: codes, forwarding headers, expiry, PKCE, consent.
 
 use conformance::model::Profile::{Strict, Vendor};
-use reference_server::defects::Defect::*;
+use reference_server_defects::Defect::*;
 
 use crate::Case;
 

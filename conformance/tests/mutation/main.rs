@@ -25,7 +25,7 @@ use conformance::embedded::start_reference_with;
 use conformance::model::Profile;
 use conformance::runner::{Selection, run_all, select};
 use futures_util::{StreamExt, stream};
-use reference_server::defects::Defect;
+use reference_server_defects::Defect;
 
 /// One defect, the profile it is run in, and the checks it must turn red there.
 #[derive(Debug, Clone, Copy)]
@@ -67,10 +67,10 @@ fn not_yet_killed() -> BTreeSet<&'static str> {
 /// The checks that are not green against the server with `defect`, in `profile`.
 async fn red_checks(defect: Defect, profile: Profile) -> BTreeSet<String> {
     let embedded = start_reference_with(profile, |config| {
-        config.defect = Some(defect);
         // Some two hundred runs log in thousands of times: cheap hashes, same passwords.
         config.users =
             Some(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/users-fast.toml").into());
+        reference_server_defects::wire(defect, config)
     })
     .await
     .expect("the reference server starts");
@@ -206,11 +206,7 @@ fn every_check_is_killed_and_every_defect_caught() {
 }
 
 fn defect_name(defect: Defect) -> String {
-    use clap::ValueEnum;
-    defect
-        .to_possible_value()
-        .map(|v| v.get_name().to_owned())
-        .unwrap_or_else(|| format!("{defect:?}"))
+    defect.name()
 }
 
 /// `conformance/MUTATION.md`: the figure, then each defect with the checks it turns red, then

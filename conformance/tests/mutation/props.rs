@@ -1,7 +1,7 @@
 //! Property checks: generated redirect URIs, source addresses, clock instants and inputs.
 
 use conformance::model::Profile::{Strict, Vendor};
-use reference_server::defects::Defect::*;
+use reference_server_defects::Defect::*;
 
 use crate::Case;
 

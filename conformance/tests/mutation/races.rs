@@ -1,7 +1,7 @@
 //! Race checks: one winner, nothing alive after revocation, rotation or deletion.
 
 use conformance::model::Profile::Vendor;
-use reference_server::defects::Defect::*;
+use reference_server_defects::Defect::*;
 
 use crate::Case;
 

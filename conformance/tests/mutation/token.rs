@@ -1,7 +1,7 @@
 //! Token endpoint, client authentication, token responses and errors, introspection, check_token, revocation, metadata, bearer use.
 
 use conformance::model::Profile::{Strict, Vendor};
-use reference_server::defects::Defect::*;
+use reference_server_defects::Defect::*;
 
 use crate::Case;
 

@@ -11,6 +11,7 @@ use std::sync::Once;
 use reference_server::config::{Config, Profile};
 use reference_server::secret::ClientSecret;
 use reference_server::{RunningServer, start};
+use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -223,4 +224,148 @@ pub async fn json_of(response: Response) -> (StatusCode, Value) {
         serde_json::from_str(&text).unwrap_or(Value::String(text))
     };
     (status, body)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The admin API (admin*, ip_whitelist)
+// ---------------------------------------------------------------------------------------------
+
+/// One admin API answer: status, headers, the raw text (for leak checks) and the parsed body.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: reqwest::header::HeaderName) -> &str {
+        self.headers
+            .get(&name)
+            .map_or("", |v| v.to_str().expect("an ASCII header"))
+    }
+}
+
+pub async fn send(request: RequestBuilder) -> Reply {
+    let response = request.send().await.expect("the request is sent");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.expect("a body");
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.clone()))
+    };
+    Reply {
+        status,
+        headers,
+        text,
+        body,
+    }
+}
+
+/// `POST /admin/clients` as the bootstrap admin.
+pub async fn create(app: &TestServer, body: Value) -> Reply {
+    send(app.admin(Method::POST, "/admin/clients").json(&body)).await
+}
+
+pub async fn edit(app: &TestServer, client_id: &str, patch: Value) -> Reply {
+    send(
+        app.admin(Method::PATCH, &client_path(client_id))
+            .json(&patch),
+    )
+    .await
+}
+
+pub async fn fetch(app: &TestServer, client_id: &str) -> Reply {
+    send(app.admin(Method::GET, &client_path(client_id))).await
+}
+
+pub async fn list(app: &TestServer) -> Reply {
+    send(app.admin(Method::GET, "/admin/clients")).await
+}
+
+/// `/admin/clients/{client_id}` with the id percent-encoded as a path segment: form encoding
+/// writes a space as `+`, which a path keeps as a literal `+`.
+pub fn client_path(client_id: &str) -> String {
+    format!(
+        "/admin/clients/{}",
+        form_encode(client_id).replace('+', "%20")
+    )
+}
+
+/// The listing's entry for `client_id`.
+pub fn entry<'a>(listing: &'a Value, client_id: &str) -> &'a Value {
+    listing["clients"]
+        .as_array()
+        .expect("a clients array")
+        .iter()
+        .find(|c| c["client_id"] == client_id)
+        .unwrap_or_else(|| panic!("{client_id} is listed in {listing}"))
+}
+
+/// Introspection by `caller`; the parsed body.
+pub async fn introspect(app: &TestServer, caller: (&str, &str), token: &str) -> Value {
+    let response = app
+        .token_call("/oauth/introspect", caller.0, caller.1, token)
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "introspection answers 200"
+    );
+    response.json().await.expect("json")
+}
+
+/// A resource-server client that may introspect wallet tokens (AMB-33).
+pub async fn wallet_resource_server(app: &TestServer) -> (String, String) {
+    let (view, secret) = app
+        .create_client(json!({"kind": "resource_server", "resource_ids": ["wallet_api"]}))
+        .await;
+    (view["client_id"].as_str().expect("id").to_owned(), secret)
+}
+
+pub async fn wallet_resource(app: &TestServer, resource: &str, token: &str) -> StatusCode {
+    app.request(Method::GET, &format!("/resources/wallet/{resource}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("resource request")
+        .status()
+}
+
+pub fn strings(value: &Value) -> Vec<&str> {
+    let mut values: Vec<&str> = value
+        .as_array()
+        .unwrap_or_else(|| panic!("{value} is an array"))
+        .iter()
+        .map(|v| v.as_str().expect("a string"))
+        .collect();
+    values.sort_unstable();
+    values
+}
+
+/// 400 with the given error code naming `field`.
+pub fn assert_refused(reply: &Reply, error: &str, field: &str, case: &str) {
+    assert_eq!(
+        reply.status,
+        StatusCode::BAD_REQUEST,
+        "{case}: {}",
+        reply.text
+    );
+    assert_eq!(reply.body["error"], error, "{case}: {}", reply.text);
+    assert_eq!(reply.body["field"], field, "{case}: {}", reply.text);
+    assert!(
+        reply.body["error_description"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty()),
+        "{case}: a description says why: {}",
+        reply.text
+    );
+}
+
+/// An RFC 3986 unreserved character: it survives Basic and form encoding unchanged.
+pub fn is_unreserved(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-._~".contains(c)
 }

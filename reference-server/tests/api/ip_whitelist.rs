@@ -1,13 +1,16 @@
 //! The IP whitelist (IP-*), over real source addresses: the client socket binds 127.0.0.2 or
 //! 127.0.0.3, which Linux routes over loopback like 127.0.0.1.
 //!
-//! IP-04 (the authorization endpoint ignores the whitelist) waits for that endpoint.
+//! IP-04 (the authorization endpoint ignores the whitelist) waits for that endpoint. The admin
+//! API's checks of the entries themselves (IP-06) come last.
 
 use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestServer, form_encode, http_client, json_of, spawn, spawn_with};
+use crate::helpers::{
+    self, TestServer, create, edit, fetch, form_encode, http_client, json_of, spawn, spawn_with,
+};
 
 const HOME: &str = "127.0.0.1";
 const LISTED: &str = "127.0.0.2";
@@ -420,4 +423,93 @@ async fn ip_09_whitelist_edits_apply_on_the_very_next_request() {
         "cleared, from 127.0.0.3",
     )
     .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// IP-06: whitelist entries (AMB-07)
+// ---------------------------------------------------------------------------------------------
+// `helpers::assert_refused` checks an admin API 400; this module's `assert_refused` checks a
+// refused token request.
+
+#[tokio::test]
+async fn ip_06_addresses_and_cidr_blocks_of_both_families_are_accepted() {
+    let app = spawn().await;
+
+    let created = create(
+        &app,
+        json!({
+            "kind": "wallet",
+            "id": "listed",
+            "ip_whitelist": ["127.0.0.2", "127.0.0.0/30", "::1", "::1/128", "2001:db8::/32", "::ffff:127.0.0.3", "10.0.0.0/8"]
+        }),
+    )
+    .await;
+
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    // ::1 and ::1/128 are the same entry; a mapped address is stored as IPv4.
+    assert_eq!(
+        created.body["ip_whitelist"],
+        json!([
+            "127.0.0.2",
+            "127.0.0.0/30",
+            "::1",
+            "2001:db8::/32",
+            "127.0.0.3",
+            "10.0.0.0/8"
+        ])
+    );
+    assert_eq!(
+        fetch(&app, "wallet-demo-listed").await.body["ip_whitelist"],
+        created.body["ip_whitelist"]
+    );
+    let edited = edit(
+        &app,
+        "wallet-demo-listed",
+        json!({"ip_whitelist": ["192.0.2.0/24"]}),
+    )
+    .await;
+    assert_eq!(edited.status, StatusCode::OK);
+    assert_eq!(edited.body["ip_whitelist"], json!(["192.0.2.0/24"]));
+}
+
+#[tokio::test]
+async fn ip_06_invalid_whitelist_entries_are_400_naming_the_entry() {
+    let app = spawn().await;
+    for entry in [
+        "300.1.1.1",
+        "10.0.0.0/33",
+        "::1/129",
+        "fe80::1%eth0",
+        "localhost",
+        "m.example",
+        "127.0.0.1/8/1",
+        "1.2.3",
+        "010.0.0.1",
+        "0x7f.0.0.1",
+        "",
+    ] {
+        let reply = create(
+            &app,
+            json!({"kind": "wallet", "id": "ip", "ip_whitelist": ["127.0.0.2", entry]}),
+        )
+        .await;
+        helpers::assert_refused(
+            &reply,
+            "invalid_client_metadata",
+            "ip_whitelist[1]",
+            &format!("entry {entry:?}"),
+        );
+    }
+    let (client_id, _) = app.wallet("ip-edit", &[]).await;
+    let edited = edit(&app, &client_id, json!({"ip_whitelist": ["fe80::1%eth0"]})).await;
+    helpers::assert_refused(
+        &edited,
+        "invalid_client_metadata",
+        "ip_whitelist[0]",
+        "an edit with a zone id",
+    );
+    assert_eq!(
+        fetch(&app, &client_id).await.body["ip_whitelist"],
+        json!([])
+    );
 }

@@ -10,6 +10,11 @@ mod browser;
 mod helpers;
 
 mod admin;
+mod admin_expiry;
+mod admin_fields;
+mod admin_lifecycle;
+mod admin_redirects;
+mod admin_roles;
 mod authorize;
 mod bearer;
 mod check_token;
