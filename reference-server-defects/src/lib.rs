@@ -7,6 +7,7 @@
 
 mod admin;
 mod authorize;
+mod redirect;
 mod token;
 
 use clap::ValueEnum as _;
@@ -413,7 +414,8 @@ impl Defect {
 pub fn wire(defect: Defect, config: &mut Config) -> Wiring {
     let moved = token::wire(defect, config)
         .or_else(|| authorize::wire(defect, config))
-        .or_else(|| admin::wire(defect, config));
+        .or_else(|| admin::wire(defect, config))
+        .or_else(|| redirect::wire(defect, config));
     if let Some(wiring) = moved {
         return wiring;
     }

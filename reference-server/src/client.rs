@@ -18,7 +18,6 @@ use time::{
 
 use crate::catalogue::Catalogue;
 use crate::config::{Profile, parse_ip_net};
-use crate::redirect::validate_registration;
 use crate::secret::{ClientSecret, random_value};
 
 pub const IDENTITY_API: &str = "identity_api";
@@ -272,6 +271,7 @@ pub struct Rules<'a> {
     pub now_unix: i64,
     pub allow_chosen_secrets: bool,
     pub config: &'a crate::config::Config,
+    pub policy: &'a dyn crate::policy::Policy,
 }
 
 /// A validated new client, with the secret to store (hashed) and show once.
@@ -733,39 +733,8 @@ fn redirect_urls(
         ));
     }
     parse_list(given, "redirect_urls", |raw| {
-        validate_registration(raw, profile).or_else(|refusal| {
-            if lax_registration(rules.config, raw, profile) {
-                Ok(raw.to_owned())
-            } else {
-                Err(refusal)
-            }
-        })
+        rules.policy.redirect_registration(raw, profile)
     })
-}
-
-/// The registration defects: a URL refused only for what the active defect overlooks.
-fn lax_registration(config: &crate::config::Config, raw: &str, profile: Profile) -> bool {
-    use crate::defects::Defect;
-    let valid = |uri: &str| validate_registration(uri, profile).is_ok();
-    let lower = raw.to_ascii_lowercase();
-    (config.has_defect(Defect::RegisteredQueryAccepted)
-        && raw.contains(['?', '#'])
-        && valid(&raw[..raw.find(['?', '#']).unwrap_or(raw.len())]))
-        || (config.has_defect(Defect::PortWildcardRegistered)
-            && raw.contains(":*/")
-            && valid(&raw.replacen(":*/", ":8443/", 1)))
-        || (config.has_defect(Defect::PartialLabelWildcardRegistered)
-            && raw.split_once("://").is_some_and(|(scheme, rest)| {
-                rest.split_once('.').is_some_and(|(label, tail)| {
-                    label.contains('*') && label != "*" && valid(&format!("{scheme}://*.{tail}"))
-                })
-            }))
-        || (config.has_defect(Defect::StrictWildcardRegistered)
-            && profile == Profile::Strict
-            && validate_registration(raw, Profile::Vendor).is_ok())
-        || (config.has_defect(Defect::HttpRedirectRegistered)
-            && lower.starts_with("http://")
-            && valid(&format!("https://{}", &raw["http://".len()..])))
 }
 
 fn resource_ids(
@@ -955,6 +924,7 @@ mod tests {
             now_unix: now.unix_timestamp(),
             allow_chosen_secrets: false,
             config: Box::leak(Box::new(crate::config::Config::for_tests())),
+            policy: &crate::policy::StandardPolicy,
         }
     }
 

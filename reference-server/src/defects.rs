@@ -154,18 +154,8 @@ pub enum Defect {
     ErrorBeforeLogin,
     /// A request with parameters but no `client_id` gets its error page as 200 (AUTHZ-REDIR-01).
     MissingClientPage200,
-    /// A redirect URI with an extra path segment after a registration is accepted (AUTHZ-REDIR-02).
-    RedirectExtraSegment,
-    /// Without `redirect_uri`, the first of several registrations is used (AUTHZ-REDIR-03).
-    OmittedRedirectUsesFirst,
-    /// Without `redirect_uri`, even a single full registration is refused (AUTHZ-REDIR-03, AMB-06).
-    OmittedRedirectRefused,
-    /// A fragment on the redirect URI is cut off instead of refused (AUTHZ-REDIR-04, VREDIR-02).
-    RedirectFragmentStripped,
     /// Error pages are `text/html` without a charset (AUTHZ-REDIR-05).
     ErrorPageWithoutCharset,
-    /// The strict profile compares redirect URIs ignoring ASCII case (AUTHZ-REDIR-06).
-    StrictRedirectCaseless,
     /// A denial's redirect says `unauthorized_client` instead of `access_denied` (AUTHZ-ERR-01).
     DenialWrongError,
     /// A request without `response_type` gets its error redirect without the state (AUTHZ-ERR-02).
@@ -216,38 +206,6 @@ pub enum Defect {
     RefreshRaceIgnored,
     /// A rotated refresh token keeps its predecessor's expiry (TOKEN-RT-06).
     RefreshExpiryInherited,
-    /// A query on the request's redirect URI that holds a URL is refused (VREDIR-04).
-    RedirectQueryWithUrlRefused,
-    /// Only the first of a client's redirect URLs is matched (VREDIR-03).
-    OnlyFirstRedirectMatched,
-    /// A registered redirect URL with a query or fragment is accepted (VREDIR-04).
-    RegisteredQueryAccepted,
-    /// A wildcard in the port of a redirect URL is registered (VREDIR-05, VREDIR-09).
-    PortWildcardRegistered,
-    /// An explicit default port (`:443`) no longer matches a registration without one (VREDIR-05).
-    DefaultPortKept,
-    /// A host wildcard may stand inside the left-most label (`a*.m.example`) (VREDIR-06).
-    PartialLabelWildcardRegistered,
-    /// A host wildcard lets `*` cross a dot, standing for several labels (VREDIR-06).
-    WildcardCrossesDot,
-    /// A trailing dot on the request's host is dropped before matching (VREDIR-07, VREDIR-10).
-    TrailingDotHostAccepted,
-    /// A path wildcard lets `*` cross a `/` (VREDIR-08).
-    PathWildcardCrossesSlash,
-    /// The request's host must already be lower-case: no normalisation (VREDIR-10).
-    HostCaseSensitive,
-    /// Paths are compared ignoring ASCII case (VREDIR-10).
-    PathCaseless,
-    /// The strict profile registers redirect URLs with `*` (SEC-BCP-01).
-    StrictWildcardRegistered,
-    /// The strict profile compares redirect URIs without their query (SEC-BCP-01).
-    StrictRedirectQueryIgnored,
-    /// A loopback redirect URI must keep its registered port (SEC-BCP-02).
-    LoopbackPortFixed,
-    /// Any path is accepted on a loopback redirect host (SEC-BCP-02).
-    LoopbackAnyPath,
-    /// `http` redirect URLs are registered for any host (SEC-BCP-03).
-    HttpRedirectRegistered,
     /// Metadata advertises the implicit grant (SEC-BCP-04).
     ImplicitAdvertised,
     /// Metadata advertises the password grant (SEC-BCP-04).
@@ -353,14 +311,6 @@ pub enum Defect {
     // (end of admin defects)
 
     // Found by the property checks.
-    /// A redirect URI that matches no registration is retried without its last path segment,
-    /// so any deeper path of a registered one is accepted (VREDIR-08, SEC-BCP-05).
-    RedirectParentPath,
-    /// A host wildcard also covers several labels: `*.m.example` accepts `a.b.m.example`
-    /// (VREDIR-06, VREDIR-07).
-    WildcardSpansLabels,
-    /// The strict profile compares redirect URIs ignoring letter case (AUTHZ-REDIR-06).
-    StrictCaseInsensitive,
     /// A whitelist block admits the block one prefix bit wider: `127.0.0.4/30` also admits
     /// 127.0.0.0 to 127.0.0.3 (IP-06).
     WhitelistCidrOffByOne,

@@ -446,6 +446,7 @@ async fn create_bootstrap_admin(state: &AppState, secret: ClientSecret) -> Resul
         now_unix: state.clock.now_unix(),
         allow_chosen_secrets: false,
         config: &state.config,
+        policy: &*state.policy,
     };
     let new = validate_new(spec, rules)
         .map_err(|e| StoreError::Backend(format!("{}: {}", e.field, e.message)))?;

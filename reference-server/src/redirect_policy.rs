@@ -23,6 +23,27 @@
 use crate::config::Profile;
 use crate::redirect::is_loopback_host;
 
+/// Why an authorization request has no trustworthy place to be answered at.
+pub const UNREGISTERED: &str = "The redirect URI is not registered for this client.";
+pub const UNNAMED: &str = "This client must name its redirect URI in the request.";
+
+/// Where the answer to an authorization request goes: the request's `redirect_uri` if it
+/// matches a registration under `profile`; without one, the client's only registration if it
+/// is complete (RFC 6749 §3.1.2.3, AMB-06). `Err` is what the error page says.
+pub fn target(
+    profile: Profile,
+    requested: Option<&str>,
+    registrations: &[String],
+) -> Result<String, &'static str> {
+    match requested {
+        Some(uri) => resolve(profile, uri, registrations).ok_or(UNREGISTERED),
+        None => match registrations {
+            [only] if !only.contains('*') => Ok(only.clone()),
+            _ => Err(UNNAMED),
+        },
+    }
+}
+
 /// The policy of `profile`.
 pub fn resolve(profile: Profile, request: &str, registrations: &[String]) -> Option<String> {
     match profile {

@@ -351,6 +351,7 @@ fn rules(state: &AppState) -> Rules<'_> {
         now_unix: state.clock.now_unix(),
         allow_chosen_secrets: state.config.allow_chosen_secrets,
         config: &state.config,
+        policy: &*state.policy,
     }
 }
 

@@ -24,7 +24,6 @@ use crate::defects::Defect;
 use crate::form::{OAuthForm, parse_pairs};
 use crate::pages::{self, ConsentView, error_page};
 use crate::pkce;
-use crate::redirect_policy;
 use crate::secret::{Digest, random_value};
 use crate::session::{COOKIE, Pending};
 use crate::state::AppState;
@@ -145,71 +144,15 @@ fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
-const UNREGISTERED: &str = "The redirect URI is not registered for this client.";
-
 /// Where an answer for `client` goes; `Err` explains why there is no trustworthy place.
 fn redirect_target(
     state: &AppState,
     client: &Client,
     requested: Option<&str>,
 ) -> Result<String, &'static str> {
-    match requested {
-        Some(uri) => match defective_target(state, uri, &client.redirect_urls) {
-            Some(answer) => answer,
-            None => redirect_policy::resolve(state.config.profile, uri, &client.redirect_urls)
-                .or_else(|| defective_match(state, uri, &client.redirect_urls))
-                .ok_or(UNREGISTERED),
-        },
-        None if state.config.has_defect(Defect::OmittedRedirectRefused) => {
-            Err("This client must name its redirect URI in the request.")
-        }
-        None if state.config.has_defect(Defect::OmittedRedirectUsesFirst) => {
-            client.redirect_urls.first().cloned().ok_or(UNREGISTERED)
-        }
-        // Only a single, complete registration may stand in for an omitted parameter
-        // (RFC 6749 §3.1.2.3, AMB-06).
-        None => match client.redirect_urls.as_slice() {
-            [only] if !only.contains('*') => Ok(only.clone()),
-            _ => Err("This client must name its redirect URI in the request."),
-        },
-    }
-}
-
-/// The matches the redirect defects add; `None` in any build without them.
-fn defective_match(state: &AppState, uri: &str, registrations: &[String]) -> Option<String> {
-    use crate::defects::Defect;
-    let config = &state.config;
-    let retry = |candidate: String| {
-        redirect_policy::resolve(config.profile, &candidate, registrations).map(|_| uri.to_owned())
-    };
-    let (base, query) = uri.split_once('?').map_or((uri, ""), |(b, q)| (b, q));
-    if config.has_defect(Defect::RedirectParentPath) {
-        let parent = base.rsplit_once('/').map(|(p, _)| p)?;
-        return retry(if query.is_empty() {
-            parent.to_owned()
-        } else {
-            format!("{parent}?{query}")
-        });
-    }
-    if config.has_defect(Defect::WildcardSpansLabels) {
-        let (scheme, rest) = base.split_once("://")?;
-        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-        let labels: Vec<&str> = host.split('.').collect();
-        if labels.len() < 4 {
-            return None;
-        }
-        let shorter = format!("{scheme}://{}.{}/{path}", labels[0], labels[2..].join("."));
-        return retry(shorter);
-    }
-    if config.has_defect(Defect::StrictCaseInsensitive)
-        && config.profile == crate::config::Profile::Strict
-    {
-        return registrations
-            .iter()
-            .any(|r| r.eq_ignore_ascii_case(uri))
-            .then(|| uri.to_owned());
-    }
-    None
+    state
+        .policy
+        .redirect_target(state.config.profile, requested, &client.redirect_urls)
 }
 
 pub async fn authorize(
@@ -665,151 +608,6 @@ fn challenge_with_defects(
         }
         other => other,
     }
-}
-
-/// The redirect-matching defects: `Some` is the defective answer, `None` leaves the request to
-/// the profile's policy.
-fn defective_target(
-    state: &AppState,
-    uri: &str,
-    registered: &[String],
-) -> Option<Result<String, &'static str>> {
-    let has = |defect| state.config.has_defect(defect);
-    let profile = state.config.profile;
-    let resolve = |uri: &str, regs: &[String]| redirect_policy::resolve(profile, uri, regs);
-    let (scheme, rest) = uri.split_once("://").unwrap_or(("", uri));
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
-    let refused = Some(Err(UNREGISTERED));
-    if has(Defect::RedirectFragmentStripped) {
-        if let Some((head, _)) = uri.split_once('#') {
-            return Some(resolve(head, registered).ok_or(UNREGISTERED));
-        }
-    }
-    if has(Defect::OnlyFirstRedirectMatched) {
-        return Some(resolve(uri, registered.get(..1).unwrap_or_default()).ok_or(UNREGISTERED));
-    }
-    if has(Defect::RedirectQueryWithUrlRefused)
-        && uri
-            .split_once('?')
-            .is_some_and(|(_, q)| q.to_ascii_lowercase().contains("%3a%2f%2f"))
-    {
-        return refused;
-    }
-    if has(Defect::DefaultPortKept)
-        && scheme.eq_ignore_ascii_case("https")
-        && authority.ends_with(":443")
-    {
-        return refused;
-    }
-    if has(Defect::HostCaseSensitive) && host.bytes().any(|b| b.is_ascii_uppercase()) {
-        return refused;
-    }
-    if has(Defect::LoopbackPortFixed)
-        && crate::redirect::is_loopback_host(host)
-        && authority.contains(":")
-        && !registered.iter().any(|r| r == uri)
-    {
-        return refused;
-    }
-    // The lenient defects only widen what the policy refuses.
-    if resolve(uri, registered).is_some() {
-        return None;
-    }
-    let accepted = Some(Ok(uri.to_owned()));
-    if has(Defect::TrailingDotHostAccepted) && host.ends_with('.') {
-        let trimmed = uri.replacen(
-            authority,
-            authority
-                .replacen(host, host.trim_end_matches('.'), 1)
-                .as_str(),
-            1,
-        );
-        return Some(resolve(&trimmed, registered).ok_or(UNREGISTERED));
-    }
-    for reg in registered {
-        let extra_segment = uri
-            .strip_prefix(reg.as_str())
-            .and_then(|tail| tail.strip_prefix('/'))
-            .is_some_and(|segment| {
-                !segment.is_empty()
-                    && segment
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            });
-        if has(Defect::RedirectExtraSegment) && extra_segment {
-            return accepted;
-        }
-        if has(Defect::WildcardCrossesDot) {
-            if let Some((reg_scheme, reg_rest)) = reg.split_once("://*.") {
-                let labels = uri
-                    .strip_prefix(reg_scheme)
-                    .and_then(|u| u.strip_prefix("://"))
-                    .and_then(|u| u.strip_suffix(reg_rest))
-                    .and_then(|head| head.strip_suffix('.'));
-                if labels.is_some_and(|head| {
-                    head.split('.').all(|label| {
-                        !label.is_empty()
-                            && label
-                                .bytes()
-                                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                    })
-                }) {
-                    return accepted;
-                }
-            }
-        }
-        if has(Defect::PathWildcardCrossesSlash) {
-            let path_at = reg
-                .split_once("://")
-                .map_or(0, |(s, r)| s.len() + 3 + r.find('/').unwrap_or(r.len()));
-            if let Some(star) = reg[path_at..].find('*').map(|at| path_at + at) {
-                let (prefix, suffix) = (&reg[..star], &reg[star + 1..]);
-                let middle = uri
-                    .strip_prefix(prefix)
-                    .and_then(|tail| tail.strip_suffix(suffix));
-                if !suffix.contains('*')
-                    && middle.is_some_and(|m| {
-                        m.bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || b"-_/".contains(&b))
-                            && !m.contains("//")
-                    })
-                {
-                    return accepted;
-                }
-            }
-        }
-        if has(Defect::PathCaseless) && reg.eq_ignore_ascii_case(uri) {
-            return accepted;
-        }
-        if has(Defect::StrictRedirectCaseless)
-            && profile == crate::config::Profile::Strict
-            && reg.eq_ignore_ascii_case(uri)
-        {
-            return accepted;
-        }
-        if has(Defect::StrictRedirectQueryIgnored) && uri.split('?').next() == Some(reg.as_str()) {
-            return accepted;
-        }
-        if has(Defect::LoopbackAnyPath) {
-            if let (Ok(req), Ok(reg)) = (url::Url::parse(uri), url::Url::parse(reg)) {
-                let written = format!("{}://{}", reg.scheme(), reg.host_str().unwrap_or_default());
-                if uri.starts_with(&written)
-                    && req.scheme() == reg.scheme()
-                    && req.host_str() == reg.host_str()
-                    && reg
-                        .host_str()
-                        .is_some_and(crate::redirect::is_loopback_host)
-                    && req.username().is_empty()
-                    && req.fragment().is_none()
-                    && !uri.contains('#')
-                {
-                    return accepted;
-                }
-            }
-        }
-    }
-    None
 }
 
 /// The page-header defects (SEC-BCP-06, SEC-BCP-07, AUTHZ-REDIR-05) on the login, consent,
