@@ -77,7 +77,7 @@ pub struct Config {
     /// Break one rule on purpose, to prove a conformance check catches it (builds with the
     /// `defects` feature only).
     #[cfg(feature = "defects")]
-    #[arg(long, value_enum, env = "REFERENCE_SERVER_DEFECT")]
+    #[arg(skip)]
     pub defect: Option<crate::defects::Defect>,
 }
 

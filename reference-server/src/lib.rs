@@ -23,6 +23,7 @@
 
 pub mod auth;
 pub mod catalogue;
+pub mod cli;
 pub mod client;
 pub mod clock;
 pub mod config;
