@@ -5,11 +5,14 @@
 //! - [`store`]: a store wrapper for what outlives a change (hidden deletes, racy caches) and
 //!   for clients built otherwise than asked;
 //! - [`policy`]: whitelist, expiry and scope decisions taken otherwise;
-//! - [`oauth`]: a layer around the client-authenticating OAuth endpoints.
+//! - [`oauth`]: a layer around the client-authenticating OAuth endpoints and the authorization
+//!   endpoint;
+//! - [`scope`]: a layer reading a client_credentials request's scope otherwise.
 
 mod api;
 mod oauth;
 mod policy;
+mod scope;
 mod store;
 
 use axum::body::Body;
@@ -57,9 +60,13 @@ pub(crate) fn wire(defect: Defect, config: &mut Config) -> Option<Wiring> {
         | RevocationCacheRace
         | RotationCacheRace
         | DeletionCacheRace => wiring.wrap_store(store::wrap(defect)),
-        OldSecretKept | ExpiredBeforeSecret | WhitelistRefusalExplained => {
+        OldSecretKept | ExpiredBeforeSecret | WhitelistRefusalExplained | WhitelistAtAuthorize => {
             wiring.wrap_app(oauth::layer(defect))
         }
+        ScopeCaseFolded => wiring.wrap_app(scope::layer(defect)),
+        WalletScopeUnchecked => wiring
+            .wrap_store(store::wrap(defect))
+            .wrap_app(scope::layer(defect)),
         // The layer marks the requests the policy treats otherwise.
         ExpiredCallerAdmitted => wiring
             .with_policy(policy::Bent::new(defect))
@@ -124,4 +131,41 @@ fn with_body(response: Response, body: Vec<u8>) -> Response {
 /// Reads a whole body; requests and answers here are small (the server caps its own).
 async fn bytes(body: Body) -> Option<axum::body::Bytes> {
     axum::body::to_bytes(body, 1 << 20).await.ok()
+}
+
+/// A form body with the values `new` gives (by name and decoded value) put in place of the old
+/// ones, every other byte as sent; `None` if nothing changed.
+fn rewrite_form(raw: &[u8], new: impl Fn(&str, &str) -> Option<String>) -> Option<Vec<u8>> {
+    let mut changed = false;
+    let mut out: Vec<u8> = Vec::with_capacity(raw.len());
+    for (i, segment) in raw.split(|b| *b == b'&').enumerate() {
+        if i > 0 {
+            out.push(b'&');
+        }
+        let (name, value) = match segment.iter().position(|b| *b == b'=') {
+            Some(at) => (&segment[..at], &segment[at + 1..]),
+            None => (segment, &b""[..]),
+        };
+        let decoded = (
+            reference_server::form::decode(name),
+            reference_server::form::decode(value),
+        );
+        match decoded {
+            (Ok(n), Ok(v)) => match new(&n, &v) {
+                Some(value) => {
+                    changed = true;
+                    out.extend_from_slice(name);
+                    out.push(b'=');
+                    let encoded = percent_encoding::utf8_percent_encode(
+                        &value,
+                        percent_encoding::NON_ALPHANUMERIC,
+                    );
+                    out.extend_from_slice(encoded.to_string().as_bytes());
+                }
+                None => out.extend_from_slice(segment),
+            },
+            _ => out.extend_from_slice(segment),
+        }
+    }
+    changed.then_some(out)
 }

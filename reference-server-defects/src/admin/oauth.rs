@@ -16,15 +16,16 @@ use base64::engine::general_purpose::STANDARD;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use reference_server::auth::{Credentials, credentials, parse_basic};
 use reference_server::error::OAuthError;
-use reference_server::form::{self, decode};
+use reference_server::form;
 use reference_server::netaddr::client_addr;
+use reference_server::pages::error_page;
 use reference_server::secret::{ClientSecret, Digest};
 use reference_server::state::AppState;
 use serde_json::Value;
 
 use super::api::Op;
 use super::policy::OUTSIDE_TOKEN_ENDPOINT;
-use super::{bytes, dress, with_body};
+use super::{bytes, dress, rewrite_form, with_body};
 use crate::Defect;
 
 /// Endpoints that authenticate their caller as a client.
@@ -115,6 +116,33 @@ async fn bend(State(ctx): State<Ctx>, request: Request, next: Next) -> Response 
                 _ => response,
             }
         }
+        Defect::WhitelistAtAuthorize
+            if request.method() == Method::GET && path == "/oauth/authorize" =>
+        {
+            let peer = request
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|info| info.0.ip());
+            let query = request.uri().query().unwrap_or_default();
+            let pairs = form::parse_pairs(query.as_bytes()).unwrap_or_default();
+            let mut ids = pairs.iter().filter(|(name, _)| name == "client_id");
+            let redirects = pairs.iter().filter(|(name, _)| name == "redirect_uri");
+            if let (Some((_, client_id)), None, true) =
+                (ids.next(), ids.next(), redirects.count() < 2)
+            {
+                if let Ok(Some(record)) = ctx.state.store.client(client_id).await {
+                    if !record.client.admits(peer) {
+                        let page = error_page(
+                            StatusCode::FORBIDDEN,
+                            "Access denied",
+                            "This client is not available from your address.",
+                        );
+                        return dress(page, request.headers(), false);
+                    }
+                }
+            }
+            next.run(request).await
+        }
         _ => next.run(request).await,
     }
 }
@@ -185,38 +213,18 @@ async fn keep_old_secret(ctx: &Ctx, request: Request, next: Next) -> Response {
     let client_id = form::parse(&raw)
         .ok()
         .and_then(|f| f.get("client_id").map(str::to_owned));
-    let mut rewritten = false;
-    let segments: Vec<String> = raw
-        .split(|b| *b == b'&')
-        .map(|segment| {
-            let (name, value) = match segment.iter().position(|b| *b == b'=') {
-                Some(at) => (&segment[..at], &segment[at + 1..]),
-                None => (segment, &b""[..]),
-            };
-            let new = match (decode(name), decode(value), &client_id) {
-                (Ok(name), Ok(value), Some(id)) if name == "client_secret" => kept(id, &value),
-                _ => None,
-            };
-            match new {
-                Some(new) => {
-                    rewritten = true;
-                    format!(
-                        "client_secret={}",
-                        utf8_percent_encode(&new, NON_ALPHANUMERIC)
-                    )
-                }
-                None => String::from_utf8_lossy(segment).into_owned(),
-            }
-        })
-        .collect();
-    let body = if rewritten {
-        let body = segments.join("&");
-        parts
-            .headers
-            .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
-        Body::from(body)
-    } else {
-        Body::from(raw)
+    let rewritten = rewrite_form(&raw, |name, value| match &client_id {
+        Some(id) if name == "client_secret" => kept(id, value),
+        _ => None,
+    });
+    let body = match rewritten {
+        Some(body) => {
+            parts
+                .headers
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+            Body::from(body)
+        }
+        None => Body::from(raw),
     };
     next.run(Request::from_parts(parts, body)).await
 }

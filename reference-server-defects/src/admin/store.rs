@@ -21,6 +21,8 @@ pub(super) type Misbuild = Arc<dyn Fn(&mut Client, bool) + Send + Sync>;
 tokio::task_local! {
     /// Set by the admin layer around a create or edit whose body a defect misbuilds.
     pub(super) static MISBUILD: Misbuild;
+    /// Set by the scope layer around a client_credentials request: the scope values asked for.
+    pub(super) static ASKED_SCOPE: Vec<String>;
 }
 
 /// How long a stale entry of a racy cache is believed.
@@ -191,7 +193,14 @@ impl Store for Bent {
         if self.has(Defect::DeleteHidesClient) && self.with(|m| m.hidden.contains(client_id)) {
             return Ok(None);
         }
-        let fresh = self.inner.client(client_id).await?;
+        let mut fresh = self.inner.client(client_id).await?;
+        if let (true, Some(record)) = (self.has(Defect::WalletScopeUnchecked), &mut fresh) {
+            // A wallet's roles are its allowed scope: lent what it asks for, it gets it.
+            let client = &mut record.client;
+            if client.kind == ClientKind::Wallet {
+                let _ = ASKED_SCOPE.try_with(|asked| client.roles.extend(asked.iter().cloned()));
+            }
+        }
         if !(self.has(Defect::RotationCacheRace) || self.has(Defect::DeletionCacheRace)) {
             return Ok(fresh);
         }
