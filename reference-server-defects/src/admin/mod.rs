@@ -1,7 +1,8 @@
 //! Defects of the admin API, roles, IP whitelists and expiry, and the defects the property and race
 //! checks found.
 //!
-//! - [`api`]: a layer around `/admin/clients…` that rewrites requests and answers;
+//! - [`api`]: a layer around `/admin/clients…` that rewrites requests and answers, and
+//!   [`body`]: how it misreads a create or edit body;
 //! - [`store`]: a store wrapper for what outlives a change (hidden deletes, racy caches) and
 //!   for clients built otherwise than asked;
 //! - [`policy`]: whitelist, expiry and scope decisions taken otherwise;
@@ -10,6 +11,7 @@
 //! - [`scope`]: a layer reading a client_credentials request's scope otherwise.
 
 mod api;
+mod body;
 mod oauth;
 mod policy;
 mod scope;
