@@ -12,8 +12,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::client::Client;
-use crate::defect_memory;
-use crate::defects::Defect;
 use crate::error::OAuthError;
 use crate::form::{Form, decode};
 use crate::secret::ClientSecret;
@@ -118,29 +116,8 @@ pub async fn authenticate(
         return Err(OAuthError::throttled(retry_after));
     }
     let presented = credentials.secret.digest();
-    let mut record = state.store.client(client_id).await?;
-    if state.config.has_defect(Defect::RotationCacheRace)
-        || state.config.has_defect(Defect::DeletionCacheRace)
-    {
-        if let Some(fresh) = &record {
-            defect_memory::cache_if_changing(state, client_id, fresh);
-        }
-        record = defect_memory::cached_client(state, client_id).or(record);
-    }
-    if state.config.has_defect(Defect::ExpiredBeforeSecret)
-        && record.as_ref().is_some_and(|r| r.client.is_expired(now))
-    {
-        return Err(OAuthError::invalid_client("client expired"));
-    }
+    let record = state.store.client(client_id).await?;
     let secret_ok = match &record {
-        Some(record) if state.config.has_defect(Defect::OldSecretKept) => {
-            record.secret_hash.matches(&presented)
-                || defect_memory::with(state, |m| {
-                    m.old_secrets
-                        .get(client_id)
-                        .is_some_and(|old| old.matches(&presented))
-                })
-        }
         Some(record) => record.secret_hash.matches(&presented),
         None => {
             let _ = state.decoy_secret.matches(&presented);
@@ -169,39 +146,11 @@ pub async fn authenticate(
         None => return Err(fail("unknown client", GENERIC_FAILURE)),
     };
     if let Source::Address(addr) = source {
-        let admitted = if state
-            .config
-            .has_defect(crate::defects::Defect::WhitelistCidrOffByOne)
-        {
-            client.ip_whitelist.is_empty()
-                || addr.map(|a| a.to_canonical()).is_some_and(|a| {
-                    client.ip_whitelist.iter().any(|net| {
-                        let block = net.prefix_len() < net.max_prefix_len();
-                        let wider = if block { net.supernet() } else { None };
-                        wider.unwrap_or(*net).contains(&a)
-                    })
-                })
-        } else {
-            defect_memory::admits(state, &client, addr).unwrap_or_else(|| client.admits(addr))
-        };
-        if !admitted {
-            let description = if state.config.has_defect(Defect::WhitelistRefusalExplained) {
-                "source address not allowed for this client"
-            } else {
-                GENERIC_FAILURE
-            };
-            return Err(fail("source address not whitelisted", description));
+        if !state.policy.admits(&client, addr) {
+            return Err(fail("source address not whitelisted", GENERIC_FAILURE));
         }
     }
-    // A month's last day + 1 does not exist; the defect falls back to the day itself.
-    let month_end = state
-        .config
-        .has_defect(crate::defects::Defect::MonthEndExpiry)
-        && client.expiry_date.as_deref().is_some_and(|d| {
-            time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))
-                .is_ok_and(|date| date.next_day().is_some_and(|next| next.day() == 1))
-        });
-    if client.is_expired(now + if month_end { 86_400 } else { 0 }) {
+    if state.policy.client_expired(&client, now) {
         return Err(fail("client expired", "client expired"));
     }
     Ok(client)

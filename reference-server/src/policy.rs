@@ -2,7 +2,11 @@
 //! each one method whose default is this server's rule (the RFC's, or a decision of the
 //! catalogue cited beside it). [`StandardPolicy`] keeps every default; it is what ships.
 
+use std::collections::BTreeSet;
 use std::fmt;
+use std::net::IpAddr;
+
+use crate::client::Client;
 
 use crate::config::Profile;
 use crate::{redirect, redirect_policy};
@@ -32,6 +36,38 @@ pub trait Policy: Send + Sync + fmt::Debug {
     // Authorization endpoint, redirect matching, code exchange, PKCE, refresh tokens.
 
     // Admin API, roles, IP whitelists, expiry.
+
+    /// Whether the client's whitelist admits a caller from `addr` (IP-01, IP-06, AMB-07).
+    fn admits(&self, client: &Client, addr: Option<IpAddr>) -> bool {
+        client.admits(addr)
+    }
+
+    /// Whether a request authenticating a client is held to its whitelist: every one, at the
+    /// token endpoint for any grant and at introspection, check_token and revocation (IP-02, IP-03).
+    fn whitelist_applies(&self, at_token_endpoint: bool, grant_type: Option<&str>) -> bool {
+        let _ = (at_token_endpoint, grant_type);
+        true
+    }
+
+    /// Whether an authenticated caller is refused for having expired (EXP-02, EXP-04, AMB-12).
+    fn client_expired(&self, client: &Client, now: i64) -> bool {
+        client.is_expired(now)
+    }
+
+    /// When a client's own access token expires: its validity, never past the client's
+    /// cut-off (ADMIN-09, EXP-03, AMB-14).
+    fn client_token_expiry(&self, client: &Client, now: i64) -> i64 {
+        crate::tokens::capped_expiry(client, now, client.access_token_validity)
+    }
+
+    /// What a live token may do: the issued scope within what its client may have now
+    /// (ROLE-03, AMB-20).
+    fn effective_scope(&self, issued: &BTreeSet<String>, client: &Client) -> BTreeSet<String> {
+        issued
+            .intersection(client.allowed_scopes())
+            .cloned()
+            .collect()
+    }
 }
 
 /// The rules as the RFCs and the catalogue state them.

@@ -65,12 +65,8 @@ pub async fn issue_client_token(
     scope: BTreeSet<String>,
 ) -> Result<Issued, OAuthError> {
     let now = state.clock.now_unix();
-    let mut expires_at = capped_expiry(client, now, client.access_token_validity);
-    if state.config.has_defect(Defect::TokenOutlivesClient) {
-        expires_at = now + client.access_token_validity;
-    } else if state.config.has_defect(Defect::AccessValidityIgnored) {
-        expires_at = capped_expiry(client, now, crate::client::DEFAULT_ACCESS_VALIDITY);
-    } else if state.config.has_defect(Defect::LongLivedAccessTokens)
+    let mut expires_at = state.policy.client_token_expiry(client, now);
+    if state.config.has_defect(Defect::LongLivedAccessTokens)
         && client.access_token_validity == crate::client::DEFAULT_ACCESS_VALIDITY
     {
         expires_at = capped_expiry(client, now, 2 * crate::client::DEFAULT_ACCESS_VALIDITY);
@@ -115,17 +111,7 @@ pub async fn issue_client_token(
     } else {
         seal_client_token(state, client, &record).await
     };
-    let token = match issued {
-        Ok(token) => token,
-        // The defect answers with a token that is dead from the start because the client is gone.
-        Err(crate::store::StoreError::ClientChanged)
-            if state.config.has_defect(Defect::DeletionCacheRace)
-                && matches!(state.store.client(&client.client_id).await, Ok(None)) =>
-        {
-            seal(state, &record, 0)?
-        }
-        Err(error) => return Err(error.into()),
-    };
+    let token = issued?;
     Ok(Issued {
         token,
         expires_in: expires_at - now,
@@ -300,12 +286,9 @@ pub struct LiveToken {
 /// belongs to a client that still exists and has not expired (INTROSPECT-04, EXP-03, ADMIN-05).
 pub async fn live_token(state: &AppState, value: &str) -> Result<Option<LiveToken>, OAuthError> {
     let now = state.clock.now_unix();
-    let Some((mut record, client)) = find_token(state, value).await? else {
+    let Some((record, client)) = find_token(state, value).await? else {
         return Ok(None);
     };
-    if state.config.has_defect(Defect::RevocationCacheRace) {
-        record.revoked = crate::defect_memory::revoked_as_cached(state, &record);
-    }
     let grace = i64::from(
         state
             .config
@@ -314,15 +297,7 @@ pub async fn live_token(state: &AppState, value: &str) -> Result<Option<LiveToke
     if record.revoked || now >= record.expires_at + grace || client.is_expired(now) {
         return Ok(None);
     }
-    let scope = if state.config.has_defect(Defect::RemovedRoleKept) {
-        record.scopes.clone()
-    } else {
-        record
-            .scopes
-            .intersection(client.allowed_scopes())
-            .cloned()
-            .collect()
-    };
+    let scope = state.policy.effective_scope(&record.scopes, &client);
     Ok(Some(LiveToken {
         record,
         client,

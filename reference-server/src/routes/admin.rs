@@ -22,7 +22,6 @@ use crate::auth::{Source, authenticate, parse_basic};
 use crate::client::{
     AdminAccess, Client, ClientKind, ClientSpec, FieldError, Rules, validate_edit, validate_new,
 };
-use crate::defects::Defect;
 use crate::error::{ErrorCode, OAuthError};
 use crate::secret::{ClientSecret, random_value};
 use crate::state::AppState;
@@ -148,15 +147,6 @@ impl FromRequestParts<AppState> for AdminCaller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if state.config.has_defect(Defect::AdminReadsOpen)
-            && parts.method == axum::http::Method::GET
-            && !parts.headers.contains_key(header::AUTHORIZATION)
-        {
-            return Ok(AdminCaller {
-                client_id: "anonymous".to_owned(),
-                access: AdminAccess::Read,
-            });
-        }
         let mut values = parts.headers.get_all(header::AUTHORIZATION).iter();
         let (Some(value), None) = (values.next(), values.next()) else {
             return Err(AdminError::Unauthenticated);
@@ -180,7 +170,6 @@ impl FromRequestParts<AppState> for AdminCaller {
                         None
                     }
                 }
-                _ if state.config.has_defect(Defect::AdminBearerScopeOnly) => None,
                 _ => live.client.admin_access(&state.catalogue),
             };
             (live.client, access)
@@ -208,10 +197,7 @@ impl FromRequestParts<AppState> for AdminCaller {
             let access = client.admin_access(&state.catalogue);
             (client, access)
         };
-        let mut access = access.ok_or(AdminError::Forbidden)?;
-        if state.config.has_defect(Defect::AdminReadCanChange) {
-            access = AdminAccess::Change;
-        }
+        let access = access.ok_or(AdminError::Forbidden)?;
         Ok(AdminCaller {
             client_id: client.client_id,
             access,
@@ -316,8 +302,7 @@ impl ClientView {
             id: client.short_id.clone(),
             name: client.name.clone(),
             notes: client.notes.clone(),
-            grants: defective::grants_shown(state, client)
-                .unwrap_or_else(|| client.grants.iter().map(|g| g.as_str()).collect()),
+            grants: client.grants.iter().map(|g| g.as_str()).collect(),
             redirect_urls: (kind == ClientKind::OneClick).then(|| client.redirect_urls.clone()),
             resource_ids: client.resource_ids.iter().cloned().collect(),
             ip_whitelist,
@@ -329,11 +314,7 @@ impl ClientView {
             refresh_token_validity_seconds: client.refresh_token_validity,
             expiry_date: client.expiry_date.clone(),
             expires_at: client.expires_at.and_then(rfc3339),
-            expired: if state.config.has_defect(Defect::ExpiredFlagStale) {
-                client.is_expired(client.updated_at)
-            } else {
-                client.is_expired(state.clock.now_unix())
-            },
+            expired: client.is_expired(state.clock.now_unix()),
             admin_access: client.admin_access(&state.catalogue).map(|a| match a {
                 AdminAccess::Read => "read",
                 AdminAccess::Change => "change",
@@ -356,11 +337,6 @@ fn rules(state: &AppState) -> Rules<'_> {
 }
 
 async fn find(state: &AppState, client_id: &str) -> Result<Client, AdminError> {
-    if state.config.has_defect(Defect::DeleteHidesClient)
-        && crate::defect_memory::with(state, |m| m.hidden.contains(client_id))
-    {
-        return Err(AdminError::NotFound);
-    }
     state
         .store
         .client(client_id)
@@ -379,7 +355,6 @@ pub async fn list(
         .clients()
         .await?
         .iter()
-        .filter(|c| !defective::hidden(&state, &c.client_id))
         .map(|c| ClientView::of(c, &state))
         .collect();
     Ok(Json(json!({ "clients": clients })).into_response())
@@ -408,32 +383,19 @@ pub async fn create(
     body: Body,
 ) -> Result<Response, AdminError> {
     caller.require(AdminAccess::Change)?;
-    let mut spec: ClientSpec = json_body(body).await?;
-    let given = spec.clone();
-    defective::misread(&state, &mut spec, None)?;
-    let mut new = validate_new(spec, rules(&state)).map_err(AdminError::Invalid)?;
-    if state.config.has_defect(Defect::SecretPadded) && given.client_secret.is_none() {
-        new.secret = ClientSecret::new(format!("{}=", random_value()));
-    }
-    defective::misbuild(&state, &given, None, &mut new.client);
+    let spec: ClientSpec = json_body(body).await?;
+    let new = validate_new(spec, rules(&state)).map_err(AdminError::Invalid)?;
     let field = if new.client.kind == ClientKind::Wallet {
         "id"
     } else {
         "client_id"
     };
-    let duplicate = state
-        .config
-        .has_defect(Defect::DuplicateWalletOverwrites)
-        .then(|| new.client.clone());
     let client = match state
         .store
         .insert_client(new.client, new.secret.digest())
         .await
     {
-        Err(StoreError::Conflict) => match duplicate {
-            Some(client) => defective::overwrite(&state, client, &new.secret).await?,
-            None => return Err(AdminError::Conflict(field)),
-        },
+        Err(StoreError::Conflict) => return Err(AdminError::Conflict(field)),
         other => other?,
     };
     tracing::info!(client_id = %client.client_id, by = %caller.client_id, "client created");
@@ -465,20 +427,11 @@ pub async fn edit(
     body: Body,
 ) -> Result<Response, AdminError> {
     caller.require(AdminAccess::Change)?;
-    let body = defective::echo_secret(&state, body).await?;
-    let mut patch: ClientSpec = json_body(body).await?;
+    let patch: ClientSpec = json_body(body).await?;
     let current = find(&state, &client_id).await?;
-    let given = patch.clone();
-    defective::misread(&state, &mut patch, Some(&current))?;
-    let mut edited = validate_edit(&current, patch, rules(&state)).map_err(AdminError::Invalid)?;
-    defective::misbuild(&state, &given, Some(&current), &mut edited);
+    let edited = validate_edit(&current, patch, rules(&state)).map_err(AdminError::Invalid)?;
     if !state.store.update_client(&edited).await? {
         return Err(AdminError::NotFound);
-    }
-    if state.config.has_defect(Defect::DisplayEditRevokesTokens)
-        && (given.name.is_some() || given.notes.is_some())
-    {
-        defective::revoke_all(&state, &edited.client_id).await?;
     }
     tracing::info!(client_id = %edited.client_id, by = %caller.client_id, "client edited");
     Ok(Json(ClientView::of(&edited, &state)).into_response())
@@ -491,18 +444,7 @@ pub async fn delete(
     Path(client_id): Path<String>,
 ) -> Result<Response, AdminError> {
     caller.require(AdminAccess::Change)?;
-    if state.config.has_defect(Defect::DeleteHidesClient) {
-        return defective::hide(&state, &client_id).await;
-    }
-    let racy = state.config.has_defect(Defect::DeletionCacheRace);
-    if racy {
-        defective::begin_change(&state, &client_id).await;
-    }
-    let deleted = state.store.delete_client(&client_id).await;
-    if racy {
-        crate::defect_memory::with(&state, |m| m.changing.remove(&client_id));
-    }
-    if !deleted? {
+    if !state.store.delete_client(&client_id).await? {
         return Err(AdminError::NotFound);
     }
     tracing::info!(client_id = %client_id, by = %caller.client_id, "client deleted");
@@ -528,19 +470,11 @@ pub async fn new_secret(
     let request: NewSecretRequest = json_body(body).await?;
     let client = find(&state, &client_id).await?;
     let secret = ClientSecret::new(random_value());
-    let revoke = defective::revoke_on_rotation(&state, &client_id, request.revoke_tokens).await?;
-    let racy = state.config.has_defect(Defect::RotationCacheRace);
-    if racy {
-        defective::begin_change(&state, &client_id).await;
-    }
-    let replaced = state
+    if !state
         .store
-        .replace_secret(client.row_id, secret.digest(), revoke)
-        .await;
-    if racy {
-        crate::defect_memory::with(&state, |m| m.changing.remove(&client_id));
-    }
-    if !replaced? {
+        .replace_secret(client.row_id, secret.digest(), request.revoke_tokens)
+        .await?
+    {
         return Err(AdminError::NotFound);
     }
     tracing::info!(client_id = %client.client_id, by = %caller.client_id, revoke_tokens = request.revoke_tokens, "client secret replaced");
@@ -548,254 +482,4 @@ pub async fn new_secret(
         StatusCode::OK,
         json!({ "client_id": client.client_id, "client_secret": secret.secret(), "tokens_revoked": request.revoke_tokens }),
     ))
-}
-
-/// How the admin defects bend the handlers above; every function is inert without its defect.
-mod defective {
-    use std::collections::BTreeSet;
-
-    use axum::body::Body;
-    use axum::http::StatusCode;
-    use axum::response::{IntoResponse, Response};
-
-    use super::AdminError;
-    use crate::client::{BACKOFFICE_API, Client, ClientKind, ClientSpec, IDENTITY_API};
-    use crate::config::parse_ip_net;
-    use crate::defect_memory::{self, COMMIT_DELAY};
-    use crate::defects::Defect;
-    use crate::secret::{ClientSecret, random_value};
-    use crate::state::AppState;
-
-    pub(super) fn hidden(state: &AppState, client_id: &str) -> bool {
-        state.config.has_defect(Defect::DeleteHidesClient)
-            && defect_memory::with(state, |m| m.hidden.contains(client_id))
-    }
-
-    pub(super) fn grants_shown(state: &AppState, client: &Client) -> Option<Vec<&'static str>> {
-        (state.config.has_defect(Defect::OneClickGrantsShowRefresh)
-            && client.kind == ClientKind::OneClick)
-            .then(|| {
-                let mut grants: Vec<&'static str> =
-                    client.grants.iter().map(|g| g.as_str()).collect();
-                grants.push("refresh_token");
-                grants
-            })
-    }
-
-    /// The body as a defect misreads it before validation.
-    pub(super) fn misread(
-        state: &AppState,
-        spec: &mut ClientSpec,
-        current: Option<&Client>,
-    ) -> Result<(), AdminError> {
-        let has = |d| state.config.has_defect(d);
-        let kind = spec.kind.or(current.map(|c| c.kind));
-        if has(Defect::NotesCountBytes) && spec.notes.as_ref().is_some_and(|n| n.len() > 1_000) {
-            return Err(AdminError::invalid("notes", "at most 1000 characters"));
-        }
-        if has(Defect::ResourceIdCaseFolded) {
-            if let Some(ids) = &mut spec.resource_ids {
-                ids.iter_mut().for_each(|id| *id = id.to_ascii_lowercase());
-            }
-        }
-        if has(Defect::AdminApiResourcesOpen) && kind == Some(ClientKind::AdminApi) {
-            // Checked as if absent; misbuild puts them back.
-            if open_resources(spec.resource_ids.as_deref()).is_some() {
-                spec.resource_ids = None;
-            }
-        }
-        if has(Defect::WalletIdUpperCase) {
-            if let Some(id) = &mut spec.id {
-                *id = id.to_ascii_lowercase();
-            }
-        }
-        if has(Defect::AdminRoleCaseFolded) && kind == Some(ClientKind::AdminApi) {
-            if let Some(roles) = &mut spec.roles {
-                for role in roles.iter_mut() {
-                    if let Some(known) = state
-                        .catalogue
-                        .admin_api
-                        .roles
-                        .iter()
-                        .find(|k| k.eq_ignore_ascii_case(role))
-                    {
-                        role.clone_from(known);
-                    }
-                }
-            }
-        }
-        if has(Defect::BadWhitelistEntriesDropped) {
-            if let Some(entries) = &mut spec.ip_whitelist {
-                entries.retain(|e| parse_ip_net(e).is_ok());
-            }
-        }
-        if let Some(current) = current {
-            if has(Defect::ExpiryEditIgnored) {
-                spec.expiry_date = None;
-            }
-            if has(Defect::EmptyRedirectEditIgnored)
-                && spec.redirect_urls.as_ref().is_some_and(Vec::is_empty)
-            {
-                spec.redirect_urls = None;
-            }
-            if has(Defect::RoleEditMerges) {
-                if let Some(roles) = &mut spec.roles {
-                    roles.extend(current.roles.iter().cloned());
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn open_resources(ids: Option<&[String]>) -> Option<BTreeSet<String>> {
-        let ids: BTreeSet<String> = ids?.iter().cloned().collect();
-        (!ids.is_empty()
-            && ids
-                .iter()
-                .all(|id| id == IDENTITY_API || id == BACKOFFICE_API))
-        .then_some(ids)
-    }
-
-    /// The validated client as a defect builds it, from the body as given.
-    pub(super) fn misbuild(
-        state: &AppState,
-        given: &ClientSpec,
-        current: Option<&Client>,
-        client: &mut Client,
-    ) {
-        let has = |d| state.config.has_defect(d);
-        let key = &state.catalogue.wallet.external_key;
-        if current.is_none() && client.kind == ClientKind::Wallet {
-            if let (true, Some(id)) = (has(Defect::WalletIdUpperCase), &given.id) {
-                client.short_id = Some(id.clone());
-                client.client_id = format!("wallet-{key}-{id}");
-            }
-            if has(Defect::WalletIdWithoutKey) {
-                if let Some(id) = &client.short_id {
-                    client.client_id = format!("wallet-{id}");
-                }
-            }
-            if has(Defect::WalletExpiryOptional) && given.expiry_date.is_none() {
-                client.expiry_date = None;
-                client.expires_at = None;
-            }
-        }
-        if has(Defect::AdminApiResourcesOpen) && client.kind == ClientKind::AdminApi {
-            if let Some(ids) = open_resources(given.resource_ids.as_deref()) {
-                client.resource_ids = ids;
-            }
-        }
-        if has(Defect::MappedEntryStaysV6) {
-            if let Some(entries) = &given.ip_whitelist {
-                client.ip_whitelist = entries
-                    .iter()
-                    .filter_map(|e| match e.trim().parse::<std::net::IpAddr>() {
-                        Ok(addr) => Some(ipnet::IpNet::from(addr)),
-                        Err(_) => parse_ip_net(e).ok(),
-                    })
-                    .collect();
-            }
-        }
-        if let (true, Some(roles)) = (
-            current.is_some() && has(Defect::EditDropsImpliedView),
-            &given.roles,
-        ) {
-            client
-                .roles
-                .retain(|r| roles.contains(r) || !r.ends_with(":view"));
-        }
-    }
-
-    /// An upsert: the duplicate replaces the first client of that id.
-    pub(super) async fn overwrite(
-        state: &AppState,
-        mut client: Client,
-        secret: &ClientSecret,
-    ) -> Result<Client, AdminError> {
-        let record = state
-            .store
-            .client(&client.client_id)
-            .await?
-            .ok_or(AdminError::NotFound)?;
-        client.row_id = record.client.row_id;
-        state.store.update_client(&client).await?;
-        state
-            .store
-            .replace_secret(client.row_id, secret.digest(), false)
-            .await?;
-        Ok(client)
-    }
-
-    /// Refuses an edit naming the secret, quoting the secret back.
-    pub(super) async fn echo_secret(state: &AppState, body: Body) -> Result<Body, AdminError> {
-        if !state.config.has_defect(Defect::AdminErrorEchoesSecret) {
-            return Ok(body);
-        }
-        let bytes = axum::body::to_bytes(body, 64 * 1024)
-            .await
-            .map_err(|_| AdminError::TooLarge)?;
-        let named = serde_json::from_slice::<serde_json::Value>(&bytes)
-            .ok()
-            .and_then(|v| v.get("client_secret")?.as_str().map(str::to_owned));
-        match named {
-            Some(secret) => Err(AdminError::invalid(
-                "client_secret",
-                &format!("client_secret {secret} cannot be edited"),
-            )),
-            None => Ok(Body::from(bytes)),
-        }
-    }
-
-    /// Revokes every token of the client, its secret kept.
-    pub(super) async fn revoke_all(state: &AppState, client_id: &str) -> Result<(), AdminError> {
-        if let Some(record) = state.store.client(client_id).await? {
-            state
-                .store
-                .replace_secret(record.client.row_id, record.secret_hash, true)
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// A delete in name only: the id is hidden and the secret scrambled, the tokens stay.
-    pub(super) async fn hide(state: &AppState, client_id: &str) -> Result<Response, AdminError> {
-        let client = super::find(state, client_id).await?;
-        let scrambled = ClientSecret::new(random_value());
-        state
-            .store
-            .replace_secret(client.row_id, scrambled.digest(), false)
-            .await?;
-        defect_memory::with(state, |m| m.hidden.insert(client_id.to_owned()));
-        Ok(StatusCode::NO_CONTENT.into_response())
-    }
-
-    /// Whether New Secret revokes, as a defect decides; remembers the old secret if one keeps it.
-    pub(super) async fn revoke_on_rotation(
-        state: &AppState,
-        client_id: &str,
-        asked: bool,
-    ) -> Result<bool, AdminError> {
-        if state.config.has_defect(Defect::OldSecretKept) {
-            if let Some(record) = state.store.client(client_id).await? {
-                defect_memory::with(state, |m| {
-                    m.old_secrets
-                        .insert(client_id.to_owned(), record.secret_hash)
-                });
-            }
-        }
-        Ok(if state.config.has_defect(Defect::NewSecretRevokesAll) {
-            true
-        } else if state.config.has_defect(Defect::NewSecretKeepsTokens) {
-            false
-        } else {
-            asked
-        })
-    }
-
-    /// A change to the client begins: lookups from now on cache what they read, and the
-    /// commit waits a while, so that concurrent lookups land in the window.
-    pub(super) async fn begin_change(state: &AppState, client_id: &str) {
-        defect_memory::with(state, |m| m.changing.insert(client_id.to_owned()));
-        tokio::time::sleep(COMMIT_DELAY).await;
-    }
 }

@@ -90,41 +90,17 @@ impl FromRequest<AppState> for AuthenticatedClient {
                 addr = Some(real);
             }
         }
-        let source = if whitelist_skipped(state, at_token_endpoint, &form) {
-            Source::Ignore
-        } else {
+        let source = if state
+            .policy
+            .whitelist_applies(at_token_endpoint, form.get("grant_type"))
+        {
             Source::Address(addr)
+        } else {
+            Source::Ignore
         };
-        let client = match authenticate(state, &credentials, source, addr).await {
-            Err(_)
-                if !at_token_endpoint
-                    && state
-                        .config
-                        .has_defect(crate::defects::Defect::ExpiredCallerAdmitted) =>
-            {
-                crate::defect_memory::expired_caller(state, &credentials, addr)
-                    .await
-                    .ok_or_else(|| OAuthError::invalid_client("client authentication failed"))?
-            }
-            other => other?,
-        };
+        let client = authenticate(state, &credentials, source, addr).await?;
         Ok(Self { client, form })
     }
-}
-
-/// Whether a whitelist defect skips the whitelist for this request; false without one.
-fn whitelist_skipped(state: &AppState, at_token_endpoint: bool, form: &Form) -> bool {
-    use crate::defects::Defect;
-    let grant = form.get("grant_type");
-    (!at_token_endpoint && state.config.has_defect(Defect::WhitelistTokenEndpointOnly))
-        || (grant == Some("client_credentials")
-            && state
-                .config
-                .has_defect(Defect::WhitelistSkipsClientCredentials))
-        || (grant.is_some_and(|g| g != "client_credentials")
-            && state
-                .config
-                .has_defect(Defect::WhitelistClientCredentialsOnly))
 }
 
 /// For [`crate::defects::Defect::BasicNotUtf8Is500`]: Basic credentials whose bytes are not UTF-8.

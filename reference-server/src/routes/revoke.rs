@@ -29,7 +29,6 @@ pub async fn revoke(
         return Err(OAuthError::invalid_request("token is required"));
     };
     if let Some((record, owner)) = crate::tokens::find_token(&state, token).await? {
-        let hash = record.hash;
         let hinted_away = defect(Defect::RevokeHintTrusted)
             && match form.get("token_type_hint") {
                 Some("access_token") => record.kind != TokenKind::Access,
@@ -41,21 +40,11 @@ pub async fn revoke(
             || (defect(Defect::RevokeRefreshNoop) && record.kind == TokenKind::Refresh);
         let owned = owner.row_id == caller.row_id || defect(Defect::RevokeOthersTokens);
         if owned && !record.revoked && !skipped {
-            let racy = state
-                .config
-                .has_defect(crate::defects::Defect::RevocationCacheRace);
-            if racy {
-                crate::defect_memory::with(&state, |m| m.revoking.insert(hash));
-                tokio::time::sleep(crate::defect_memory::COMMIT_DELAY).await;
-            }
             match (record.kind, record.family) {
                 (TokenKind::Refresh, Some(family)) if !defect(Defect::RevokeKeepsGrant) => {
                     state.store.revoke_family(family).await?
                 }
                 _ => crate::tokens::revoke_one(&state, token, &record).await?,
-            }
-            if racy {
-                crate::defect_memory::with(&state, |m| m.revoking.remove(&hash));
             }
         }
     }
