@@ -65,15 +65,11 @@ pub async fn issue_client_token(
     scope: BTreeSet<String>,
 ) -> Result<Issued, OAuthError> {
     let now = state.clock.now_unix();
-    let mut expires_at = capped_expiry(client, now, client.access_token_validity);
+    let mut expires_at = capped_expiry(client, now, state.policy.client_token_lifetime(client));
     if state.config.has_defect(Defect::TokenOutlivesClient) {
         expires_at = now + client.access_token_validity;
     } else if state.config.has_defect(Defect::AccessValidityIgnored) {
         expires_at = capped_expiry(client, now, crate::client::DEFAULT_ACCESS_VALIDITY);
-    } else if state.config.has_defect(Defect::LongLivedAccessTokens)
-        && client.access_token_validity == crate::client::DEFAULT_ACCESS_VALIDITY
-    {
-        expires_at = capped_expiry(client, now, 2 * crate::client::DEFAULT_ACCESS_VALIDITY);
     }
     let record = TokenRecord {
         // Known only once there is a value: set below where the token is stored.
@@ -101,21 +97,7 @@ pub async fn issue_client_token(
         revoked: false,
         issued_under: client.authenticated_with,
     };
-    let issued = if state.config.has_defect(Defect::ShortAccessTokens) {
-        // Too short to carry claims: stored like a user grant's token.
-        let token = AccessToken::new(AccessToken::generate().secret()[..11].to_owned());
-        state
-            .store
-            .insert_token(TokenRecord {
-                hash: token.digest(),
-                ..record.clone()
-            })
-            .await
-            .map(|()| token)
-    } else {
-        seal_client_token(state, client, &record).await
-    };
-    let token = match issued {
+    let token = match seal_client_token(state, client, &record).await {
         Ok(token) => token,
         // The defect answers with a token that is dead from the start because the client is gone.
         Err(crate::store::StoreError::ClientChanged)
@@ -306,12 +288,10 @@ pub async fn live_token(state: &AppState, value: &str) -> Result<Option<LiveToke
     if state.config.has_defect(Defect::RevocationCacheRace) {
         record.revoked = crate::defect_memory::revoked_as_cached(state, &record);
     }
-    let grace = i64::from(
-        state
-            .config
-            .has_defect(crate::defects::Defect::ExpiryOffByOne),
-    );
-    if record.revoked || now >= record.expires_at + grace || client.is_expired(now) {
+    if record.revoked
+        || state.policy.token_expired(record.expires_at, now)
+        || client.is_expired(now)
+    {
         return Ok(None);
     }
     let scope = if state.config.has_defect(Defect::RemovedRoleKept) {
