@@ -58,8 +58,12 @@ async fn rewrite(defect: Defect, state: AppState, mut request: Request, next: Ne
             }
             return next.run(request).await;
         }
-        BasicNotUtf8Is500 if basic_is_not_utf8(&request) => {
-            return OAuthError::internal("Basic credentials are not UTF-8").into_response();
+        BasicNotUtf8Is500 => {
+            return if basic_is_not_utf8(&request) {
+                OAuthError::internal("Basic credentials are not UTF-8").into_response()
+            } else {
+                next.run(request).await
+            };
         }
         _ => {}
     }
