@@ -107,11 +107,10 @@ pub async fn authenticate(
 ) -> Result<Client, OAuthError> {
     let now = state.clock.now_unix();
     let client_id = credentials.client_id.as_str();
-    let throttled = !state.config.has_defect(crate::defects::Defect::NoThrottle);
     if let Some(retry_after) = state
         .throttle
         .blocked(client_id, from, now)
-        .filter(|_| throttled)
+        .filter(|_| !state.config.no_client_throttle)
     {
         return Err(OAuthError::throttled(retry_after));
     }
@@ -135,14 +134,6 @@ pub async fn authenticate(
             ..record.client
         },
         Some(_) => return Err(fail("wrong secret", GENERIC_FAILURE)),
-        None if credentials.method == AuthMethod::Post
-            && state
-                .config
-                .has_defect(crate::defects::Defect::UnknownClientIs400) =>
-        {
-            let _ = fail("unknown client", GENERIC_FAILURE);
-            return Err(OAuthError::invalid_request("unknown client"));
-        }
         None => return Err(fail("unknown client", GENERIC_FAILURE)),
     };
     if let Source::Address(addr) = source {

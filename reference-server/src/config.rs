@@ -74,6 +74,11 @@ pub struct Config {
     #[arg(long, env = "REFERENCE_SERVER_ALLOW_CHOSEN_SECRETS")]
     pub allow_chosen_secrets: bool,
 
+    /// Never refuse a client id and address for earlier failed authentications (TOKEN-AUTH-08's
+    /// guard off), for load tests that send wrong secrets on purpose.
+    #[arg(long, env = "REFERENCE_SERVER_NO_CLIENT_THROTTLE")]
+    pub no_client_throttle: bool,
+
     /// Break one rule on purpose, to prove a conformance check catches it (builds with the
     /// `defects` feature only).
     #[cfg(feature = "defects")]
@@ -94,6 +99,7 @@ impl Config {
             catalogue: None,
             users: None,
             allow_chosen_secrets: true,
+            no_client_throttle: false,
             #[cfg(feature = "defects")]
             defect: None,
         }

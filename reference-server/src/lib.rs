@@ -105,8 +105,6 @@ pub fn app(state: AppState) -> Router {
             post(routes::check_token::check_token).fallback(post_only()),
         );
     }
-    #[cfg(feature = "defects")]
-    let oauth = routes::token_defects::layer(oauth, &state);
     let mut admin = Router::new()
         .route(
             "/admin/clients",
@@ -153,8 +151,6 @@ pub fn app(state: AppState) -> Router {
             "/resources/identity/{name}",
             get(routes::resources::identity),
         );
-    #[cfg(feature = "defects")]
-    let resources = routes::token_defects::layer(resources, &state);
 
     let mut metadata = Router::new().route(
         routes::metadata::WELL_KNOWN,

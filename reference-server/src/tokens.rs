@@ -65,12 +65,7 @@ pub async fn issue_client_token(
     scope: BTreeSet<String>,
 ) -> Result<Issued, OAuthError> {
     let now = state.clock.now_unix();
-    let mut expires_at = state.policy.client_token_expiry(client, now);
-    if state.config.has_defect(Defect::LongLivedAccessTokens)
-        && client.access_token_validity == crate::client::DEFAULT_ACCESS_VALIDITY
-    {
-        expires_at = capped_expiry(client, now, 2 * crate::client::DEFAULT_ACCESS_VALIDITY);
-    }
+    let expires_at = state.policy.client_token_expiry(client, now);
     let record = TokenRecord {
         // Known only once there is a value: set below where the token is stored.
         hash: Digest::of(""),
@@ -97,21 +92,7 @@ pub async fn issue_client_token(
         revoked: false,
         issued_under: client.authenticated_with,
     };
-    let issued = if state.config.has_defect(Defect::ShortAccessTokens) {
-        // Too short to carry claims: stored like a user grant's token.
-        let token = AccessToken::new(AccessToken::generate().secret()[..11].to_owned());
-        state
-            .store
-            .insert_token(TokenRecord {
-                hash: token.digest(),
-                ..record.clone()
-            })
-            .await
-            .map(|()| token)
-    } else {
-        seal_client_token(state, client, &record).await
-    };
-    let token = issued?;
+    let token = seal_client_token(state, client, &record).await?;
     Ok(Issued {
         token,
         expires_in: expires_at - now,
@@ -289,12 +270,10 @@ pub async fn live_token(state: &AppState, value: &str) -> Result<Option<LiveToke
     let Some((record, client)) = find_token(state, value).await? else {
         return Ok(None);
     };
-    let grace = i64::from(
-        state
-            .config
-            .has_defect(crate::defects::Defect::ExpiryOffByOne),
-    );
-    if record.revoked || now >= record.expires_at + grace || client.is_expired(now) {
+    if record.revoked
+        || state.policy.token_expired(record.expires_at, now)
+        || client.is_expired(now)
+    {
         return Ok(None);
     }
     let scope = state.policy.effective_scope(&record.scopes, &client);

@@ -12,7 +12,6 @@ use axum::response::Response;
 use serde::Serialize;
 
 use super::{AuthenticatedClient, no_store_json};
-use crate::defects::Defect;
 use crate::error::OAuthError;
 use crate::state::AppState;
 use crate::tokens::{LiveToken, live_token, scope_string};
@@ -48,43 +47,15 @@ pub async fn introspect(
         form,
     }: AuthenticatedClient,
 ) -> Result<Response, OAuthError> {
-    let defect = |d| state.config.has_defect(d);
     let Some(token) = form.get("token") else {
-        if defect(Defect::IntrospectMissingTokenInactive) {
-            return Ok(no_store_json(StatusCode::OK, Inactive { active: false }));
-        }
         return Err(OAuthError::invalid_request("token is required"));
     };
     // token_type_hint only speeds up a lookup; one table holds both kinds (INTROSPECT-05).
     let live = live_token(&state, token)
         .await?
-        .filter(|t| t.visible_to(&caller) || defect(Defect::IntrospectAnyCaller))
-        .filter(|t| {
-            !defect(Defect::IntrospectHintTrusted)
-                || match form.get("token_type_hint") {
-                    Some("access_token") => t.is_access(),
-                    Some("refresh_token") => !t.is_access(),
-                    _ => true,
-                }
-        });
+        .filter(|t| state.policy.may_introspect(&caller, t));
     Ok(match live {
-        Some(live) if defect(Defect::IntrospectScopeArray) => {
-            let mut body =
-                serde_json::to_value(active(&state, &live)).map_err(OAuthError::internal)?;
-            body["scope"] = serde_json::json!(live.scope);
-            no_store_json(StatusCode::OK, body)
-        }
         Some(live) => no_store_json(StatusCode::OK, active(&state, &live)),
-        None if defect(Defect::IntrospectInactiveReason)
-            && crate::tokens::find_token(&state, token)
-                .await?
-                .is_some_and(|(record, _)| record.revoked) =>
-        {
-            no_store_json(
-                StatusCode::OK,
-                serde_json::json!({"active": false, "reason": "revoked"}),
-            )
-        }
         None => no_store_json(StatusCode::OK, Inactive { active: false }),
     })
 }

@@ -76,36 +76,7 @@ pub async fn metadata(State(state): State<AppState>) -> Response {
             .then(|| format!("{issuer}/oauth/check_token")),
         issuer,
     };
-    #[cfg(feature = "defects")]
-    if let Some(document) = token_defects(&state, &metadata) {
-        return Json(document).into_response();
-    }
     Json(metadata).into_response()
-}
-
-/// The metadata defects: each makes one member say something false.
-#[cfg(feature = "defects")]
-fn token_defects(state: &AppState, metadata: &Metadata) -> Option<serde_json::Value> {
-    use crate::defects::Defect::*;
-    use serde_json::json;
-    let mut document = serde_json::to_value(metadata).ok()?;
-    match state.config.defect? {
-        MetadataEmptyArray => document["response_modes_supported"] = json!([]),
-        MetadataIssuerWithPath => {
-            document["issuer"] = json!(format!("{}/oauth", state.issuer));
-        }
-        MetadataResponseTypeMisnamed => {
-            document["response_types_supported"] = json!(["authorization_code"]);
-        }
-        MetadataAlgNone => {
-            document["token_endpoint_auth_signing_alg_values_supported"] = json!(["RS256", "none"]);
-        }
-        MetadataListsPlain => {
-            document["code_challenge_methods_supported"] = json!(["S256", "plain"])
-        }
-        _ => return None,
-    }
-    Some(document)
 }
 
 #[cfg(test)]

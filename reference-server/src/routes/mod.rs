@@ -9,8 +9,6 @@ pub mod resources;
 pub mod revoke;
 pub mod test_clock;
 pub mod token;
-#[cfg(feature = "defects")]
-pub(crate) mod token_defects;
 
 use axum::Json;
 use axum::http::{HeaderValue, header};
@@ -58,38 +56,9 @@ impl FromRequest<AppState> for AuthenticatedClient {
             .ok_or_else(|| OAuthError::internal("the connection's peer address is unknown"))?;
         let headers = request.headers().clone();
         let at_token_endpoint = request.uri().path() == "/oauth/token";
-        if state
-            .config
-            .has_defect(crate::defects::Defect::BasicNotUtf8Is500)
-            && basic_is_not_utf8(&headers)
-        {
-            return Err(OAuthError::internal("Basic credentials are not UTF-8"));
-        }
         let OAuthForm(form) = OAuthForm::from_request(request, state).await?;
         let credentials = credentials(&headers, &form)?;
-        // 0.0.0.0/0 and ::/0.
-        let every_peer = [
-            ipnet::IpNet::V4(ipnet::Ipv4Net::default()),
-            ipnet::IpNet::V6(ipnet::Ipv6Net::default()),
-        ];
-        let trusted = if state
-            .config
-            .has_defect(crate::defects::Defect::TrustForwardedFor)
-        {
-            &every_peer[..]
-        } else {
-            &state.config.trusted_proxies[..]
-        };
-        let mut addr = client_addr(peer, &headers, trusted);
-        if state.config.has_defect(crate::defects::Defect::TrustRealIp) {
-            if let Some(real) = headers
-                .get("x-real-ip")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse().ok())
-            {
-                addr = Some(real);
-            }
-        }
+        let addr = client_addr(peer, &headers, &state.config.trusted_proxies);
         let source = if state
             .policy
             .whitelist_applies(at_token_endpoint, form.get("grant_type"))
@@ -101,19 +70,4 @@ impl FromRequest<AppState> for AuthenticatedClient {
         let client = authenticate(state, &credentials, source, addr).await?;
         Ok(Self { client, form })
     }
-}
-
-/// For [`crate::defects::Defect::BasicNotUtf8Is500`]: Basic credentials whose bytes are not UTF-8.
-fn basic_is_not_utf8(headers: &axum::http::HeaderMap) -> bool {
-    use base64::Engine as _;
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|b| {
-            base64::engine::general_purpose::STANDARD
-                .decode(b.trim())
-                .ok()
-        })
-        .is_some_and(|bytes| std::str::from_utf8(&bytes).is_err())
 }

@@ -17,7 +17,6 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::client::{BACKOFFICE_API, IDENTITY_API, WALLET_API};
-use crate::defects::Defect;
 use crate::error::OAuthError;
 use crate::form;
 use crate::state::AppState;
@@ -126,11 +125,9 @@ async fn authorize(
     audience: &str,
 ) -> Result<LiveToken, BearerError> {
     let token = presented_token(headers, query, body)?.ok_or(BearerError::Missing)?;
-    let defect = |d| state.config.has_defect(d);
     let live = live_token(state, &token)
         .await?
-        .filter(|t| t.is_access() || defect(Defect::BearerRefreshTokenAccepted))
-        .filter(|t| t.record.audience.contains(audience) || defect(Defect::BearerAudienceIgnored))
+        .filter(|t| state.policy.resource_accepts(t, audience))
         .ok_or(BearerError::InvalidToken)?;
     Ok(live)
 }
@@ -168,9 +165,7 @@ pub async fn wallet(
         "change"
     };
     let needed = format!("{resource}:{level}");
-    let view = format!("{resource}:view");
-    let ignored = state.config.has_defect(Defect::BearerScopeIgnored) && live.scope.contains(&view);
-    if !live.scope.contains(&needed) && !ignored {
+    if !state.policy.scope_grants(&live.scope, &resource, &needed) {
         return Err(BearerError::InsufficientScope(needed));
     }
     Ok(served(&format!("wallet/{resource}"), &live, &method))

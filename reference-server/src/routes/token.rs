@@ -7,7 +7,6 @@ use serde::Serialize;
 
 use super::{AuthenticatedClient, no_store_json};
 use crate::client::{Client, GrantType};
-use crate::defects::Defect;
 use crate::error::{ErrorCode, OAuthError};
 use crate::form::Form;
 use crate::state::AppState;
@@ -36,16 +35,6 @@ pub async fn token(
         "authorization_code" => GrantType::AuthorizationCode,
         "refresh_token" => GrantType::RefreshToken,
         // The password and implicit grants are not offered (RFC 9700 §2.4, TOKEN-REQ-04).
-        _ if state
-            .config
-            .has_defect(crate::defects::Defect::GrantTypeEchoed) =>
-        {
-            let body = serde_json::json!({
-                "error": "unsupported_grant_type",
-                "error_description": format!("the grant type {grant_type} is not supported"),
-            });
-            return Ok(no_store_json(StatusCode::BAD_REQUEST, body));
-        }
         _ => {
             return Err(OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
@@ -78,30 +67,13 @@ async fn client_credentials(
         Some(requested) if defective_scope(state, client) => {
             crate::defect_memory::misread_scope(state, client, requested)?
         }
-        requested => {
-            let widened;
-            let allowed = if state.config.has_defect(Defect::ScopeNotRestricted) {
-                // Values it does not define (no role, no case variant of an allowed one) pass.
-                let allowed = client.allowed_scopes();
-                let undefined = |v: &&str| {
-                    !v.contains(':') && !allowed.iter().any(|a| a.eq_ignore_ascii_case(v))
-                };
-                let asked = requested.into_iter().flat_map(|s| s.split(' '));
-                widened = allowed
-                    .iter()
-                    .cloned()
-                    .chain(asked.filter(undefined).map(str::to_owned))
-                    .collect();
-                &widened
-            } else {
-                client.allowed_scopes()
-            };
-            let mut scope = grant_scope(requested, allowed)?;
-            if state.config.has_defect(Defect::DefaultScopeIncomplete) && requested.is_none() {
-                scope.remove("web-origins");
-            }
-            scope
-        }
+        None => state
+            .policy
+            .default_client_scope(&state.policy.requestable_scope(client, None)),
+        requested => grant_scope(
+            requested,
+            &state.policy.requestable_scope(client, requested),
+        )?,
     };
     let issued = issue_client_token(state, client, scope).await?;
     Ok(token_response(&issued, None))

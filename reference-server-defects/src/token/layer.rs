@@ -1,29 +1,57 @@
-//! Token-area defects that act on a whole request or answer (`defects` feature only): each
-//! changes what one endpoint reads or what it sends back, so that the handlers keep a single
-//! code path. Nothing here runs unless the server was started with one of these defects.
+//! Defects that act on a whole request or answer of the client-authenticating endpoints or the
+//! demo resources: each changes what one endpoint reads or what it sends back.
 
 use axum::Router;
 use axum::body::{Body, Bytes, to_bytes};
-use axum::extract::{Request, State};
-use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, PRAGMA, WWW_AUTHENTICATE};
+use axum::extract::Request;
+use axum::handler::Handler;
+use axum::http::header::{
+    AUTHORIZATION, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, PRAGMA, WWW_AUTHENTICATE,
+};
 use axum::http::{HeaderValue, Method, StatusCode, Uri};
-use axum::middleware::{Next, from_fn_with_state};
+use axum::middleware::{Next, from_fn};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use reference_server::config::Profile;
+use reference_server::error::OAuthError;
+use reference_server::form::MAX_BODY_BYTES;
+use reference_server::state::AppState;
+use reference_server::store::TokenKind;
 use serde_json::Value;
 
-use crate::defects::Defect::{self, *};
-use crate::error::OAuthError;
-use crate::form::MAX_BODY_BYTES;
-use crate::state::AppState;
-use crate::store::TokenKind;
+use super::{Pairs, as_served, no_store_json, pairs, value};
+use crate::Defect::{self, *};
 
-type Pairs = Vec<(String, String)>;
+/// `router` with `defect`'s rewriting on the paths it concerns; every other path untouched.
+pub(super) fn wrap(defect: Defect, router: Router, state: &AppState) -> Router {
+    let state = state.clone();
+    router.layer(from_fn(move |request: Request, next: Next| {
+        let state = state.clone();
+        async move {
+            if covered(request.uri().path(), state.config.profile) {
+                as_served(rewrite(defect, state, request, next).await)
+            } else {
+                next.run(request).await
+            }
+        }
+    }))
+}
 
-/// `router` with the request and answer rewriting of the token-area defects.
-pub(crate) fn layer(router: Router<AppState>, state: &AppState) -> Router<AppState> {
-    router.layer(from_fn_with_state(state.clone(), rewrite))
+/// The client-authenticating endpoints this server routes, and its demo resources.
+pub(super) fn covered(path: &str, profile: Profile) -> bool {
+    match path {
+        "/oauth/token" | "/oauth/introspect" | "/oauth/revoke" => true,
+        "/oauth/check_token" => profile == Profile::Vendor,
+        _ => path
+            .strip_prefix("/resources/")
+            .and_then(|rest| rest.split_once('/'))
+            .is_some_and(|(kind, name)| {
+                matches!(kind, "wallet" | "backoffice" | "identity")
+                    && !name.is_empty()
+                    && !name.contains('/')
+            }),
+    }
 }
 
 /// Defects that must see the form body.
@@ -43,10 +71,6 @@ const READS_BODY: &[Defect] = &[
     BearerTokenTwiceAccepted,
 ];
 
-fn pairs(body: &[u8]) -> Pairs {
-    url::form_urlencoded::parse(body).into_owned().collect()
-}
-
 fn encode(pairs: &[(String, String)]) -> Bytes {
     url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs)
@@ -54,24 +78,14 @@ fn encode(pairs: &[(String, String)]) -> Bytes {
         .into()
 }
 
-fn value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(n, v)| n == name && !v.is_empty())
-        .map(|(_, v)| v.as_str())
-}
-
 fn scheme(request: &Request) -> Option<String> {
     let value = request.headers().get(AUTHORIZATION)?.to_str().ok()?;
     Some(value.split(' ').next().unwrap_or("").to_owned())
 }
 
-async fn rewrite(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let Some(defect) = state.config.defect else {
-        return next.run(request).await;
-    };
+async fn rewrite(defect: Defect, state: AppState, mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
-    let at = |endpoint: &str| path.ends_with(endpoint);
+    let at = |endpoint: &str| path == endpoint;
     let has_authorization = request.headers().contains_key(AUTHORIZATION);
     let resource = path.starts_with("/resources/");
     match defect {
@@ -110,7 +124,7 @@ async fn rewrite(State(state): State<AppState>, mut request: Request, next: Next
             let parsed = request
                 .headers()
                 .get(AUTHORIZATION)
-                .and_then(|v| crate::auth::parse_basic(v.as_bytes()));
+                .and_then(|v| reference_server::auth::parse_basic(v.as_bytes()));
             if parsed.is_none() {
                 return OAuthError::invalid_request("the Authorization header is malformed")
                     .into_response();
@@ -119,11 +133,11 @@ async fn rewrite(State(state): State<AppState>, mut request: Request, next: Next
         OversizedBodyIs400 if !resource => {
             let length = request
                 .headers()
-                .get(axum::http::header::CONTENT_LENGTH)
+                .get(CONTENT_LENGTH)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.parse::<usize>().ok());
             if length.is_some_and(|n| n > MAX_BODY_BYTES) {
-                crate::form::drain(request.into_body()).await;
+                reference_server::form::drain(request.into_body()).await;
                 return OAuthError::invalid_request("the request body is too large")
                     .into_response();
             }
@@ -136,23 +150,21 @@ async fn rewrite(State(state): State<AppState>, mut request: Request, next: Next
                     "/oauth/token"
                 }) =>
         {
+            // Served as the POST it would have been, the query as its form. A layer on a router
+            // runs after the method was matched, so the GET is at the method fallback: hand it
+            // to the POST handler.
             let query = request.uri().query().unwrap_or("").to_owned();
             *request.method_mut() = Method::POST;
             request.headers_mut().insert(
                 CONTENT_TYPE,
                 HeaderValue::from_static("application/x-www-form-urlencoded"),
             );
-            request
-                .headers_mut()
-                .remove(axum::http::header::CONTENT_LENGTH);
+            request.headers_mut().remove(CONTENT_LENGTH);
             *request.body_mut() = Body::from(query);
-            // The GET reached the method fallback: hand it to the POST handler.
             return if defect == RevokeByGet {
-                axum::handler::Handler::call(crate::routes::revoke::revoke, request, state.clone())
-                    .await
+                Handler::call(reference_server::routes::revoke::revoke, request, state).await
             } else {
-                axum::handler::Handler::call(crate::routes::token::token, request, state.clone())
-                    .await
+                Handler::call(reference_server::routes::token::token, request, state).await
             };
         }
         _ => {}
@@ -248,19 +260,8 @@ async fn rewrite(State(state): State<AppState>, mut request: Request, next: Next
                 if let (Some(id), Some(token)) = (value(&form, "client_id"), value(&form, "token"))
                 {
                     if let Ok(Some(record)) = state.store.client(id).await {
-                        if let Ok(Some((found, owner))) =
-                            crate::tokens::find_token(&state, token).await
-                        {
-                            if owner.row_id == record.client.row_id {
-                                let _ = match (found.kind, found.family) {
-                                    (TokenKind::Refresh, Some(family)) => {
-                                        state.store.revoke_family(family).await
-                                    }
-                                    _ => crate::tokens::revoke_one(&state, token, &found).await,
-                                };
-                            }
-                        }
-                        return crate::routes::no_store_json(StatusCode::OK, serde_json::json!({}));
+                        revoke_unauthenticated(&state, record.client.row_id, token).await;
+                        return no_store_json(StatusCode::OK, serde_json::json!({}));
                     }
                 }
             }
@@ -287,7 +288,7 @@ async fn rewrite(State(state): State<AppState>, mut request: Request, next: Next
         }
         if let Some(new) = changed {
             bytes = encode(&new);
-            parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+            parts.headers.remove(CONTENT_LENGTH);
         }
         request = Request::from_parts(parts, Body::from(bytes));
     }
@@ -352,6 +353,19 @@ async fn rewrite(State(state): State<AppState>, mut request: Request, next: Next
     response
 }
 
+/// Revokes `token` for the client with row id `caller`, as the revocation endpoint would have
+/// for that client authenticated.
+async fn revoke_unauthenticated(state: &AppState, caller: i64, token: &str) {
+    if let Ok(Some((found, owner))) = reference_server::tokens::find_token(state, token).await {
+        if owner.row_id == caller {
+            let _ = match (found.kind, found.family) {
+                (TokenKind::Refresh, Some(family)) => state.store.revoke_family(family).await,
+                _ => reference_server::tokens::revoke_one(state, token, &found).await,
+            };
+        }
+    }
+}
+
 /// The token endpoint's JSON answer as the defect would have written it.
 async fn rewrite_token_answer(
     defect: Defect,
@@ -391,10 +405,13 @@ async fn rewrite_token_answer(
             json.insert("token_type".into(), "JWT".into());
         }
         (ClientCredentialsRefreshToken, None) if ok && client_credentials => {
-            json.insert("refresh_token".into(), crate::secret::random_value().into());
+            json.insert(
+                "refresh_token".into(),
+                reference_server::secret::random_value().into(),
+            );
         }
         _ => return Response::from_parts(parts, Body::from(bytes)),
     }
-    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    parts.headers.remove(CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(Value::Object(json).to_string()))
 }
