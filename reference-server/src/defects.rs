@@ -109,10 +109,6 @@ pub enum Defect {
     // (end of authorization defects)
 
     // Admin API, roles, IP whitelists, expiry.
-    /// A wallet's requested scope is not checked against its roles (ROLE-02).
-    WalletScopeUnchecked,
-    /// Scope values are compared case-insensitively (ROLE-05).
-    ScopeCaseFolded,
     /// The authorization endpoint applies the client's whitelist to the browser (IP-04).
     WhitelistAtAuthorize,
     // (end of admin defects)

@@ -27,7 +27,6 @@ pub mod cli;
 pub mod client;
 pub mod clock;
 pub mod config;
-pub mod defect_memory;
 pub mod defects;
 pub mod error;
 pub mod form;

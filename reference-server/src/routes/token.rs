@@ -64,9 +64,6 @@ async fn client_credentials(
     form: &Form,
 ) -> Result<Response, OAuthError> {
     let scope = match form.get("scope") {
-        Some(requested) if defective_scope(state, client) => {
-            crate::defect_memory::misread_scope(state, client, requested)?
-        }
         None => state
             .policy
             .default_client_scope(&state.policy.requestable_scope(client, None)),
@@ -77,13 +74,6 @@ async fn client_credentials(
     };
     let issued = issue_client_token(state, client, scope).await?;
     Ok(token_response(&issued, None))
-}
-
-fn defective_scope(state: &AppState, client: &Client) -> bool {
-    use crate::defects::Defect;
-    state.config.has_defect(Defect::ScopeCaseFolded)
-        || (client.kind == crate::client::ClientKind::Wallet
-            && state.config.has_defect(Defect::WalletScopeUnchecked))
 }
 
 pub(crate) fn token_response(issued: &Issued, refresh_token: Option<&str>) -> Response {
