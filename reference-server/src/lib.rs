@@ -441,7 +441,6 @@ async fn create_bootstrap_admin(state: &AppState, secret: ClientSecret) -> Resul
         profile: state.config.profile,
         now_unix: state.clock.now_unix(),
         allow_chosen_secrets: false,
-        config: &state.config,
         policy: &*state.policy,
     };
     let new = validate_new(spec, rules)

@@ -331,7 +331,6 @@ fn rules(state: &AppState) -> Rules<'_> {
         profile: state.config.profile,
         now_unix: state.clock.now_unix(),
         allow_chosen_secrets: state.config.allow_chosen_secrets,
-        config: &state.config,
         policy: &*state.policy,
     }
 }
