@@ -74,6 +74,10 @@ pub struct Config {
     #[arg(long, env = "REFERENCE_SERVER_ALLOW_CHOSEN_SECRETS")]
     pub allow_chosen_secrets: bool,
 
+    /// Seconds an authorization code stays redeemable (RFC 6749 §4.1.2 recommends at most 600).
+    #[arg(long, env = "REFERENCE_SERVER_CODE_LIFETIME", default_value_t = crate::routes::authorize::CODE_LIFETIME, value_parser = clap::value_parser!(i64).range(1..))]
+    pub code_lifetime: i64,
+
     /// Break one rule on purpose, to prove a conformance check catches it (builds with the
     /// `defects` feature only).
     #[cfg(feature = "defects")]
@@ -94,6 +98,7 @@ impl Config {
             catalogue: None,
             users: None,
             allow_chosen_secrets: true,
+            code_lifetime: crate::routes::authorize::CODE_LIFETIME,
             #[cfg(feature = "defects")]
             defect: None,
         }

@@ -123,6 +123,30 @@ pub fn verify(verifier: &str, challenge: &Challenge) -> bool {
         && bool::from(derived.as_bytes().ct_eq(challenge.value.as_bytes()))
 }
 
+/// Why a token request's `code_verifier` does not redeem its code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifierError {
+    /// The code has a challenge and the request no verifier (PKCE-05, `invalid_request`).
+    Missing,
+    /// A verifier that does not answer the challenge, or one for a code issued without a
+    /// challenge, a downgrade attempt (PKCE-02, PKCE-06, `invalid_grant`).
+    Mismatch,
+}
+
+/// RFC 7636 §4.6 at the token endpoint: a code with a challenge needs the verifier that
+/// answers it; a code without one takes no verifier.
+pub fn check_verifier(
+    challenge: Option<&Challenge>,
+    verifier: Option<&str>,
+) -> Result<(), VerifierError> {
+    match (challenge, verifier) {
+        (Some(challenge), Some(verifier)) if verify(verifier, challenge) => Ok(()),
+        (Some(_), None) => Err(VerifierError::Missing),
+        (Some(_), Some(_)) | (None, Some(_)) => Err(VerifierError::Mismatch),
+        (None, None) => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
