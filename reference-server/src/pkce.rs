@@ -204,6 +204,28 @@ mod tests {
     }
 
     #[test]
+    fn pkce_02_05_06_the_token_request_verifier() {
+        let vector = appendix_b();
+        let challenge = challenge(Some(&vector.code_challenge), Some("S256"), Profile::Strict)
+            .unwrap()
+            .unwrap();
+        let check = |challenge, verifier| check_verifier(challenge, verifier);
+        let wrong = "a".repeat(43);
+        assert_eq!(check(Some(&challenge), Some(&vector.code_verifier)), Ok(()));
+        assert_eq!(
+            check(Some(&challenge), Some(&wrong)),
+            Err(VerifierError::Mismatch)
+        );
+        assert_eq!(check(Some(&challenge), None), Err(VerifierError::Missing));
+        assert_eq!(
+            check(None, Some(&vector.code_verifier)),
+            Err(VerifierError::Mismatch),
+            "a verifier for a code without a challenge is a downgrade"
+        );
+        assert_eq!(check(None, None), Ok(()));
+    }
+
+    #[test]
     fn pkce_04_07_08_refusals() {
         let value = "a".repeat(43);
         assert_eq!(
