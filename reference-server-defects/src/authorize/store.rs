@@ -57,6 +57,10 @@ impl Store for Bent {
         let answer = match (self.defect, known) {
             // The used mark is written but never read.
             (Defect::CodeReusable, Some((code, true))) => return Ok(Redemption::Fresh(code)),
+            (Defect::CodeReusable, Some((code, false))) => {
+                self.inner.redeem_code(hash).await?;
+                Redemption::Fresh(code)
+            }
             // Refused, but the first redemption's tokens are left alone.
             (Defect::CodeReplayKeepsTokens, Some((_, true))) => return Ok(Redemption::Reused),
             // Check, then act: whoever read the code before it was marked used wins too.
