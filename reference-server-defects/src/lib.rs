@@ -2,8 +2,6 @@
 //! suite can be shown to catch them (its mutation matrix). A defect reaches the server only
 //! through its [`Wiring`]: a layer around the router, a wrapped store, a policy that deviates,
 //! or a setting. The server's own source knows none of them.
-//!
-//! Defects not yet moved here still set the server's legacy switch (its `defects` feature).
 
 mod admin;
 mod authorize;
@@ -412,14 +410,36 @@ impl Defect {
 
 /// `config` adjusted and the wiring that make a server started with them break `defect`.
 pub fn wire(defect: Defect, config: &mut Config) -> Wiring {
-    let moved = token::wire(defect, config)
-        .or_else(|| authorize::wire(defect, config))
-        .or_else(|| admin::wire(defect, config))
-        .or_else(|| redirect::wire(defect, config));
-    if let Some(wiring) = moved {
-        return wiring;
+    wirings(defect, config)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| unreachable!("{} is wired by no module", defect.name()))
+}
+
+/// What each area's module makes of `defect`: exactly one of them wires it.
+fn wirings(defect: Defect, config: &mut Config) -> Vec<Wiring> {
+    let wires: [fn(Defect, &mut Config) -> Option<Wiring>; 4] =
+        [token::wire, authorize::wire, admin::wire, redirect::wire];
+    wires
+        .into_iter()
+        .filter_map(|wire| wire(defect, config))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_defect_is_wired_by_exactly_one_module() {
+        for &defect in Defect::value_variants() {
+            let mut config = Config::for_tests();
+            assert_eq!(
+                wirings(defect, &mut config).len(),
+                1,
+                "{} should be wired by one module",
+                defect.name()
+            );
+        }
     }
-    let legacy = reference_server::defects::Defect::from_str(&defect.name(), false);
-    config.defect = legacy.ok();
-    Wiring::default()
 }

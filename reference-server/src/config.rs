@@ -79,11 +79,9 @@ pub struct Config {
     #[arg(long, env = "REFERENCE_SERVER_NO_CLIENT_THROTTLE")]
     pub no_client_throttle: bool,
 
-    /// Break one rule on purpose, to prove a conformance check catches it (builds with the
-    /// `defects` feature only).
-    #[cfg(feature = "defects")]
-    #[arg(skip)]
-    pub defect: Option<crate::defects::Defect>,
+    /// Seconds an authorization code stays redeemable (RFC 6749 §4.1.2 recommends at most 600).
+    #[arg(long, env = "REFERENCE_SERVER_CODE_LIFETIME", default_value_t = crate::routes::authorize::CODE_LIFETIME, value_parser = clap::value_parser!(i64).range(1..))]
+    pub code_lifetime: i64,
 }
 
 impl Config {
@@ -100,8 +98,7 @@ impl Config {
             users: None,
             allow_chosen_secrets: true,
             no_client_throttle: false,
-            #[cfg(feature = "defects")]
-            defect: None,
+            code_lifetime: crate::routes::authorize::CODE_LIFETIME,
         }
     }
 }

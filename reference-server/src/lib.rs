@@ -27,7 +27,6 @@ pub mod cli;
 pub mod client;
 pub mod clock;
 pub mod config;
-pub mod defects;
 pub mod error;
 pub mod form;
 pub mod grants;
@@ -158,23 +157,11 @@ pub fn app(state: AppState) -> Router {
     if let Some(path) = routes::metadata::path_well_known(&state.issuer) {
         metadata = metadata.route(&path, get(routes::metadata::metadata));
     }
-    if cfg!(feature = "defects") {
-        metadata = metadata.route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            routes::authorize::metadata_defects,
-        ));
-    }
 
-    let mut pages = Router::new()
+    let pages = Router::new()
         .route("/oauth/authorize", get(routes::authorize::authorize))
         .route("/oauth/login", post(routes::authorize::login))
         .route("/oauth/consent", post(routes::authorize::consent));
-    if cfg!(feature = "defects") {
-        pages = pages.route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            routes::authorize::page_defects,
-        ));
-    }
 
     Router::new()
         .merge(metadata)

@@ -123,6 +123,30 @@ pub fn verify(verifier: &str, challenge: &Challenge) -> bool {
         && bool::from(derived.as_bytes().ct_eq(challenge.value.as_bytes()))
 }
 
+/// Why a token request's `code_verifier` does not redeem its code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifierError {
+    /// The code has a challenge and the request no verifier (PKCE-05, `invalid_request`).
+    Missing,
+    /// A verifier that does not answer the challenge, or one for a code issued without a
+    /// challenge, a downgrade attempt (PKCE-02, PKCE-06, `invalid_grant`).
+    Mismatch,
+}
+
+/// RFC 7636 §4.6 at the token endpoint: a code with a challenge needs the verifier that
+/// answers it; a code without one takes no verifier.
+pub fn check_verifier(
+    challenge: Option<&Challenge>,
+    verifier: Option<&str>,
+) -> Result<(), VerifierError> {
+    match (challenge, verifier) {
+        (Some(challenge), Some(verifier)) if verify(verifier, challenge) => Ok(()),
+        (Some(_), None) => Err(VerifierError::Missing),
+        (Some(_), Some(_)) | (None, Some(_)) => Err(VerifierError::Mismatch),
+        (None, None) => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +201,28 @@ mod tests {
             challenge(Some(&value), Some("plain"), Profile::Strict),
             Err(ChallengeError::PlainRefused)
         );
+    }
+
+    #[test]
+    fn pkce_02_05_06_the_token_request_verifier() {
+        let vector = appendix_b();
+        let challenge = challenge(Some(&vector.code_challenge), Some("S256"), Profile::Strict)
+            .unwrap()
+            .unwrap();
+        let check = |challenge, verifier| check_verifier(challenge, verifier);
+        let wrong = "a".repeat(43);
+        assert_eq!(check(Some(&challenge), Some(&vector.code_verifier)), Ok(()));
+        assert_eq!(
+            check(Some(&challenge), Some(&wrong)),
+            Err(VerifierError::Mismatch)
+        );
+        assert_eq!(check(Some(&challenge), None), Err(VerifierError::Missing));
+        assert_eq!(
+            check(None, Some(&vector.code_verifier)),
+            Err(VerifierError::Mismatch),
+            "a verifier for a code without a challenge is a downgrade"
+        );
+        assert_eq!(check(None, None), Ok(()));
     }
 
     #[test]

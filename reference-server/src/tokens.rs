@@ -4,7 +4,6 @@
 use std::collections::BTreeSet;
 
 use crate::client::{Client, is_scope_token};
-use crate::defects::Defect;
 use crate::error::{ErrorCode, OAuthError};
 use crate::secret::{AccessToken, Digest, RefreshToken};
 use crate::signed::Claims;
@@ -72,18 +71,7 @@ pub async fn issue_client_token(
         kind: TokenKind::Access,
         client_row_id: client.row_id,
         family: None,
-        subject: if state.config.has_defect(Defect::WalletBareSubject)
-            && client.kind == crate::client::ClientKind::Wallet
-        {
-            client
-                .client_id
-                .splitn(3, '-')
-                .nth(2)
-                .unwrap_or_default()
-                .to_owned()
-        } else {
-            client.client_id.clone()
-        },
+        subject: client.client_id.clone(),
         username: None,
         scopes: scope.clone(),
         audience: client.resource_ids.clone(),

@@ -304,10 +304,6 @@ impl Store for Bent {
         self.inner.redeem_code(hash).await
     }
 
-    async fn peek_code(&self, hash: Digest) -> Result<Option<(CodeRecord, bool)>, StoreError> {
-        self.inner.peek_code(hash).await
-    }
-
     async fn rotate_refresh(
         &self,
         old: Digest,

@@ -19,11 +19,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq as _;
 
-use crate::client::{Client, GrantType};
-use crate::defects::Defect;
+use crate::client::Client;
 use crate::form::{OAuthForm, parse_pairs};
 use crate::pages::{self, ConsentView, error_page};
-use crate::pkce;
 use crate::secret::{Digest, random_value};
 use crate::session::{COOKIE, Pending};
 use crate::state::AppState;
@@ -158,7 +156,6 @@ fn redirect_target(
 pub async fn authorize(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
-    peer: axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
     let raw = query.unwrap_or_default();
@@ -176,12 +173,6 @@ pub async fn authorize(
             repeated.insert(name);
         }
     }
-    if state.config.has_defect(Defect::RepeatedScopeAccepted) {
-        repeated.remove("scope");
-    }
-    if state.config.has_defect(Defect::RepeatedRedirectUriAccepted) {
-        repeated.remove("redirect_uri");
-    }
     if repeated.contains("client_id") || repeated.contains("redirect_uri") {
         return error_page(
             StatusCode::BAD_REQUEST,
@@ -190,13 +181,11 @@ pub async fn authorize(
         );
     }
     let Some(client_id) = params.get("client_id") else {
-        let status = if state.config.has_defect(Defect::MissingClientPage200) && !params.is_empty()
-        {
-            StatusCode::OK
-        } else {
-            StatusCode::BAD_REQUEST
-        };
-        return error_page(status, "Invalid request", "The request names no client.");
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "Invalid request",
+            "The request names no client.",
+        );
     };
     let client = match state.store.client(client_id).await {
         Ok(Some(record)) => record.client,
@@ -216,13 +205,6 @@ pub async fn authorize(
             );
         }
     };
-    if state.config.has_defect(Defect::WhitelistAtAuthorize) && !client.admits(Some(peer.0.ip())) {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            "Access denied",
-            "This client is not available from your address.",
-        );
-    }
     let target = match redirect_target(&state, &client, params.get("redirect_uri").copied()) {
         Ok(target) => target,
         Err(why) => return error_page(StatusCode::BAD_REQUEST, "Invalid redirect URI", why),
@@ -232,41 +214,6 @@ pub async fn authorize(
     } else {
         params.get("state").copied()
     };
-    let decoded_again = echoed_state
-        .filter(|_| {
-            state
-                .config
-                .has_defect(crate::defects::Defect::StateDecodedTwice)
-        })
-        .map(|s| {
-            percent_encoding::percent_decode_str(&s.replace('+', " "))
-                .decode_utf8_lossy()
-                .into_owned()
-        });
-    let echoed_state = decoded_again.as_deref().or(echoed_state);
-    let echoed_state = if state.config.has_defect(Defect::StateTrimmed) {
-        echoed_state.map(str::trim)
-    } else if state.config.has_defect(Defect::EmptyStateEchoed)
-        && raw.split('&').any(|pair| pair == "state=")
-    {
-        Some("")
-    } else {
-        echoed_state
-    };
-    let target = if state.config.has_defect(Defect::RedirectQueryDropped) {
-        target.split('?').next().unwrap_or_default().to_owned()
-    } else {
-        target
-    };
-    if state.config.has_defect(Defect::ErrorBeforeLogin)
-        && params.get("response_type").is_some_and(|t| *t != "code")
-    {
-        return error_redirect(
-            &target,
-            echoed_state,
-            AuthorizeError::UnsupportedResponseType,
-        );
-    }
 
     // The user logs in before anything, even an error, goes back to the client (AMB-31).
     let now = state.clock.now_unix();
@@ -301,41 +248,22 @@ pub async fn authorize(
             "a parameter was sent more than once",
         ));
     }
-    if state.config.has_defect(Defect::UnknownParameterRefused)
-        && params.keys().any(|name| !KNOWN_PARAMETERS.contains(name))
-    {
-        return fail(AuthorizeError::InvalidRequest("unknown parameter"));
-    }
     match params.get("response_type") {
         Some(&"code") => {}
         Some(_) => return fail(AuthorizeError::UnsupportedResponseType),
-        None if state
-            .config
-            .has_defect(Defect::MissingResponseTypeDropsState) =>
-        {
-            return error_redirect(
-                &target,
-                None,
-                AuthorizeError::InvalidRequest("response_type is required"),
-            );
-        }
         None => return fail(AuthorizeError::InvalidRequest("response_type is required")),
     }
-    if !client.has_grant(GrantType::AuthorizationCode)
-        && !state.config.has_defect(Defect::CodeGrantUnchecked)
-    {
+    if !state.policy.may_request_code(&client) {
         return fail(AuthorizeError::UnauthorizedClient);
     }
     let Ok(scope) = grant_scope(params.get("scope").copied(), client.allowed_scopes()) else {
-        if state
-            .config
-            .has_defect(Defect::InvalidScopeAsInvalidRequest)
-        {
-            return fail(AuthorizeError::InvalidRequest("the scope is not valid"));
-        }
         return fail(AuthorizeError::InvalidScope);
     };
-    let challenge = match challenge_with_defects(&state, &params) {
+    let challenge = match state.policy.code_challenge(
+        params.get("code_challenge").copied(),
+        params.get("code_challenge_method").copied(),
+        state.config.profile,
+    ) {
         Ok(challenge) => challenge,
         Err(e) => return fail(AuthorizeError::InvalidRequest(e.description())),
     };
@@ -434,11 +362,7 @@ pub async fn login(
     };
     let (new_cookie, _) = state.sessions.login(&cookie, &username, now);
     // 303, never 307: the browser must not resend the password to the next URL (SEC-BCP-08).
-    let mut response = if state.config.has_defect(Defect::Login307) {
-        StatusCode::TEMPORARY_REDIRECT.into_response()
-    } else {
-        StatusCode::SEE_OTHER.into_response()
-    };
+    let mut response = StatusCode::SEE_OTHER.into_response();
     if let Ok(location) = HeaderValue::from_str(return_to) {
         response.headers_mut().insert(header::LOCATION, location);
     }
@@ -460,10 +384,10 @@ pub async fn consent(
         return forbidden();
     };
     // AUTHZ-REQ-05: the anti-forgery value of this very session, or nothing happens.
-    let forged = !form
+    if !form
         .get("csrf")
-        .is_some_and(|csrf| same_secret(csrf, &view.csrf));
-    if forged && !state.config.has_defect(Defect::ConsentCsrfUnchecked) {
+        .is_some_and(|csrf| same_secret(csrf, &view.csrf))
+    {
         return forbidden();
     }
     let Some(pending) = form
@@ -480,12 +404,7 @@ pub async fn consent(
     match form.get("decision") {
         Some("approve") => {}
         Some("deny") => {
-            let error = if state.config.has_defect(Defect::DenialWrongError) {
-                AuthorizeError::UnauthorizedClient
-            } else {
-                AuthorizeError::AccessDenied
-            };
-            return error_redirect(&pending.target, state_param, error);
+            return error_redirect(&pending.target, state_param, AuthorizeError::AccessDenied);
         }
         _ => {
             return error_page(
@@ -510,10 +429,7 @@ pub async fn consent(
             return error_redirect(&pending.target, state_param, AuthorizeError::ServerError);
         }
     };
-    let mut code = random_value();
-    if state.config.has_defect(crate::defects::Defect::ShortCodes) {
-        code.truncate(11);
-    }
+    let code = random_value();
     let record = CodeRecord {
         hash: Digest::of(&code),
         client_row_id: client.row_id,
@@ -524,12 +440,7 @@ pub async fn consent(
         audience: client.resource_ids.clone(),
         challenge: pending.challenge.clone(),
         issued_at: now,
-        expires_at: now
-            + if state.config.has_defect(Defect::CodeLivesTooLong) {
-                900
-            } else {
-                CODE_LIFETIME
-            },
+        expires_at: now + state.config.code_lifetime,
     };
     if let Err(e) = state.store.insert_code(record).await {
         tracing::error!(error = %e, "storing a code failed");
@@ -539,11 +450,7 @@ pub async fn consent(
     if let Some(state_value) = state_param {
         params.push(("state", state_value));
     }
-    let mut response = redirect_with(&pending.target, &params);
-    if state.config.has_defect(Defect::ConsentRedirect307) {
-        *response.status_mut() = StatusCode::TEMPORARY_REDIRECT;
-    }
-    response
+    redirect_with(&pending.target, &params)
 }
 
 pub async fn stylesheet() -> Response {
@@ -558,136 +465,4 @@ pub async fn stylesheet() -> Response {
         HeaderValue::from_static("public, max-age=3600"),
     );
     response
-}
-
-// The deliberate defects of the authorization area (`defects` feature): inert otherwise.
-
-/// The parameters of an authorization request; only `UnknownParameterRefused` cares.
-const KNOWN_PARAMETERS: [&str; 7] = [
-    "response_type",
-    "client_id",
-    "redirect_uri",
-    "scope",
-    "state",
-    "code_challenge",
-    "code_challenge_method",
-];
-
-/// [`pkce::challenge`], bent by the PKCE defects.
-fn challenge_with_defects(
-    state: &AppState,
-    params: &BTreeMap<&str, &str>,
-) -> Result<Option<pkce::Challenge>, pkce::ChallengeError> {
-    let has = |defect| state.config.has_defect(defect);
-    let value = params.get("code_challenge").copied();
-    let mut method = params.get("code_challenge_method").copied();
-    let profile = state.config.profile;
-    if has(Defect::PkceMethodDefaultsToS256) && method.is_none() {
-        method = Some("S256");
-    }
-    if has(Defect::PkceUnknownMethodAsPlain)
-        && method.is_some_and(|m| pkce::Method::parse(m).is_none())
-    {
-        method = Some("plain");
-    }
-    match pkce::challenge(value, method, profile) {
-        Err(pkce::ChallengeError::Required) if has(Defect::StrictPkceOptional) => Ok(None),
-        Err(pkce::ChallengeError::Malformed)
-            if has(Defect::PkceChallengeLengthUnchecked)
-                && value.is_some_and(|v| {
-                    v.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
-                }) =>
-        {
-            Ok(value.map(|v| pkce::Challenge {
-                value: v.to_owned(),
-                method: method
-                    .and_then(pkce::Method::parse)
-                    .unwrap_or(pkce::Method::Plain),
-            }))
-        }
-        other => other,
-    }
-}
-
-/// The page-header defects (SEC-BCP-06, SEC-BCP-07, AUTHZ-REDIR-05) on the login, consent,
-/// error pages and the authorization endpoint.
-pub async fn page_defects(
-    State(state): State<AppState>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let mut response = next.run(request).await;
-    let has = |defect| state.config.has_defect(defect);
-    let html = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
-    let status = response.status();
-    let headers = response.headers_mut();
-    if has(Defect::PagesFramable) && html {
-        headers.insert(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("ALLOWALL"),
-        );
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; style-src 'self'"),
-        );
-    }
-    if has(Defect::PagesLeakReferrer) && html {
-        headers.insert(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("strict-origin-when-cross-origin"),
-        );
-    }
-    if has(Defect::AuthorizeCors) {
-        headers.insert(
-            header::ACCESS_CONTROL_ALLOW_ORIGIN,
-            HeaderValue::from_static("*"),
-        );
-    }
-    if has(Defect::ErrorPageWithoutCharset) && html && status == StatusCode::BAD_REQUEST {
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
-    }
-    response
-}
-
-/// The metadata defects of SEC-BCP-04 and SEC-BCP-09: members added to the document.
-pub async fn metadata_defects(
-    State(state): State<AppState>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let response = next.run(request).await;
-    let has = |defect| state.config.has_defect(defect);
-    if !(has(Defect::ImplicitAdvertised)
-        || has(Defect::PasswordGrantAdvertised)
-        || has(Defect::MetadataHttpUri))
-    {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    let Ok(mut document) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    let mut push = |member: &str, value: &str| {
-        if let Some(list) = document.get_mut(member).and_then(|v| v.as_array_mut()) {
-            list.push(value.into());
-        }
-    };
-    if has(Defect::ImplicitAdvertised) {
-        push("grant_types_supported", "implicit");
-    }
-    if has(Defect::PasswordGrantAdvertised) {
-        push("grant_types_supported", "password");
-    }
-    if has(Defect::MetadataHttpUri) {
-        document["op_policy_uri"] = "http://policy.example/oauth".into();
-    }
-    parts.headers.remove(header::CONTENT_LENGTH);
-    (parts, axum::Json(document)).into_response()
 }

@@ -149,10 +149,6 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// code presented again has its grant's tokens revoked in the same transaction.
     async fn redeem_code(&self, hash: Digest) -> Result<Redemption, StoreError>;
 
-    /// The code and whether it was used, without spending it: only the code defects read a
-    /// code apart from redeeming it.
-    async fn peek_code(&self, hash: Digest) -> Result<Option<(CodeRecord, bool)>, StoreError>;
-
     /// Replaces a live refresh token by its successors in one transaction (rotation). False if
     /// the token was not live any more (rotated or revoked, perhaps by a concurrent request):
     /// that is a replay, and the token's whole family is revoked (TOKEN-RT-05).

@@ -725,18 +725,6 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn peek_code(&self, hash: Digest) -> Result<Option<(CodeRecord, bool)>, StoreError> {
-        self.read(move |conn| {
-            conn.prepare_cached("SELECT * FROM codes WHERE hash = ?1")
-                .and_then(|mut stmt| {
-                    stmt.query_row([hash.as_bytes().as_slice()], code_from)
-                        .optional()
-                })
-                .map_err(backend)
-        })
-        .await
-    }
-
     async fn rotate_refresh(
         &self,
         old: Digest,
