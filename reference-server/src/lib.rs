@@ -37,6 +37,7 @@ pub mod policy;
 pub mod redirect;
 pub mod redirect_policy;
 pub mod routes;
+pub mod scope;
 pub mod secret;
 pub mod session;
 pub mod signed;
@@ -167,7 +168,7 @@ pub fn app(state: AppState) -> Router {
         .merge(metadata)
         .route("/healthz", get(|| async { "ok" }))
         .merge(pages)
-        .route("/assets/app.css", get(routes::authorize::stylesheet))
+        .route("/assets/app.css", get(pages::stylesheet))
         .merge(oauth)
         .merge(admin)
         .merge(resources)

@@ -132,6 +132,21 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     page(status, error(title, message))
 }
 
+/// `GET /assets/app.css`: the pages' one stylesheet, cacheable (it holds no secret).
+pub async fn stylesheet() -> Response {
+    let mut response = STYLESHEET.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,12 +2,14 @@
 //! each one method whose default is this server's rule (the RFC's, or a decision of the
 //! catalogue cited beside it). [`StandardPolicy`] keeps every default; it is what ships.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::net::IpAddr;
 
 use crate::client::{Client, GrantType};
 use crate::config::Profile;
+use crate::tokens::LiveToken;
 use crate::{pkce, redirect, redirect_policy};
 
 /// Every method has the correct rule as its default; override only to deviate.
@@ -42,33 +44,26 @@ pub trait Policy: Send + Sync + fmt::Debug {
     /// not define (RFC 6749 §3.3, TOKEN-CC-03).
     fn requestable_scope<'a>(
         &self,
-        client: &'a crate::client::Client,
+        client: &'a Client,
         requested: Option<&str>,
-    ) -> std::borrow::Cow<'a, std::collections::BTreeSet<String>> {
+    ) -> Cow<'a, BTreeSet<String>> {
         let _ = requested;
-        std::borrow::Cow::Borrowed(client.allowed_scopes())
+        Cow::Borrowed(client.allowed_scopes())
     }
 
     /// The scope of a client_credentials request that names none: all it may have
     /// (TOKEN-CC-04, AMB-22).
-    fn default_client_scope(
-        &self,
-        allowed: &std::collections::BTreeSet<String>,
-    ) -> std::collections::BTreeSet<String> {
+    fn default_client_scope(&self, allowed: &BTreeSet<String>) -> BTreeSet<String> {
         allowed.clone()
     }
 
     /// Whether `caller` may see `token` by introspection (INTROSPECT-07, AMB-33).
-    fn may_introspect(
-        &self,
-        caller: &crate::client::Client,
-        token: &crate::tokens::LiveToken,
-    ) -> bool {
+    fn may_introspect(&self, caller: &Client, token: &LiveToken) -> bool {
         token.visible_to(caller)
     }
 
     /// Whether `caller` may revoke a token of `owner`: only its own (REVOKE-06).
-    fn may_revoke(&self, caller: &crate::client::Client, owner: &crate::client::Client) -> bool {
+    fn may_revoke(&self, caller: &Client, owner: &Client) -> bool {
         caller.row_id == owner.row_id
     }
 
@@ -79,17 +74,12 @@ pub trait Policy: Send + Sync + fmt::Debug {
 
     /// Whether a resource of `audience` accepts `token`: an access token meant for it
     /// (BEARER-06, BEARER-07).
-    fn resource_accepts(&self, token: &crate::tokens::LiveToken, audience: &str) -> bool {
+    fn resource_accepts(&self, token: &LiveToken, audience: &str) -> bool {
         token.is_access() && token.record.audience.contains(audience)
     }
 
     /// Whether `scope` holds `needed` for the wallet resource `resource` (BEARER-04).
-    fn scope_grants(
-        &self,
-        scope: &std::collections::BTreeSet<String>,
-        resource: &str,
-        needed: &str,
-    ) -> bool {
+    fn scope_grants(&self, scope: &BTreeSet<String>, resource: &str, needed: &str) -> bool {
         let _ = resource;
         scope.contains(needed)
     }

@@ -9,10 +9,42 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::Response;
+use cookie::{Cookie, SameSite};
+
 use crate::pkce::Challenge;
 use crate::secret::{Digest, random_value};
 
 pub const COOKIE: &str = "as_session";
+
+/// The session id the browser sent in its `Cookie` headers, if any.
+pub fn cookie_value(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == COOKIE)
+        .map(|cookie| cookie.value().to_owned())
+}
+
+/// `response` setting the session cookie: host-only, not readable by scripts, `SameSite=Lax`
+/// (the browser comes back from the login form by a top-level navigation), `Secure` when the
+/// issuer is https.
+pub fn with_cookie(mut response: Response, issuer: &str, value: &str) -> Response {
+    let cookie = Cookie::build((COOKIE, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(issuer.starts_with("https://"))
+        .build();
+    if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
 const IDLE_SECONDS: i64 = 30 * 60;
 const MAX_SESSIONS: usize = 100_000;
 const MAX_PENDING_PER_SESSION: usize = 32;

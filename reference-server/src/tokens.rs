@@ -8,7 +8,6 @@ use crate::error::{ErrorCode, OAuthError};
 use crate::secret::{AccessToken, Digest, RefreshToken};
 use crate::signed::Claims;
 use crate::state::AppState;
-use crate::store::sqlite::word_set;
 use crate::store::{StoreError, TokenKind, TokenRecord};
 
 /// The scope a client gets: what it asked for if that is within what it may have
@@ -38,14 +37,6 @@ pub fn grant_scope(
         scope.insert(value.to_owned());
     }
     Ok(scope)
-}
-
-pub fn scope_string(scope: &BTreeSet<String>) -> String {
-    scope
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// An issued access token with what the token response reports.
@@ -119,8 +110,8 @@ fn seal(state: &AppState, record: &TokenRecord, epoch: i64) -> Result<AccessToke
         cid: record.client_row_id,
         ep: epoch,
         sub: record.subject.clone(),
-        scope: scope_string(&record.scopes),
-        aud: scope_string(&record.audience),
+        scope: crate::scope::join(&record.scopes),
+        aud: crate::scope::join(&record.audience),
         iat: record.issued_at,
         exp: record.expires_at,
     };
@@ -153,8 +144,8 @@ pub async fn find_token(
         family: None,
         subject: claims.sub,
         username: None,
-        scopes: word_set(&claims.scope),
-        audience: word_set(&claims.aud),
+        scopes: crate::scope::split(&claims.scope),
+        audience: crate::scope::split(&claims.aud),
         issued_at: claims.iat,
         expires_at: claims.exp,
         revoked: revoked || claims.ep < owner.token_epoch,

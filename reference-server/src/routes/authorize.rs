@@ -23,7 +23,7 @@ use crate::client::Client;
 use crate::form::{OAuthForm, parse_pairs};
 use crate::pages::{self, ConsentView, error_page};
 use crate::secret::{Digest, random_value};
-use crate::session::{COOKIE, Pending};
+use crate::session::Pending;
 use crate::state::AppState;
 use crate::store::CodeRecord;
 use crate::tokens::grant_scope;
@@ -114,30 +114,6 @@ fn error_redirect(target: &str, state: Option<&str>, error: AuthorizeError) -> R
     redirect_with(target, &params)
 }
 
-fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.to_owned())
-}
-
-fn with_cookie(mut response: Response, state: &AppState, cookie: &str) -> Response {
-    let secure = if state.issuer.starts_with("https://") {
-        "; Secure"
-    } else {
-        ""
-    };
-    let value = format!("{COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax{secure}");
-    if let Ok(value) = HeaderValue::from_str(&value) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
-}
-
 fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
@@ -217,8 +193,8 @@ pub async fn authorize(
 
     // The user logs in before anything, even an error, goes back to the client (AMB-31).
     let now = state.clock.now_unix();
-    let existing =
-        session_cookie(&headers).and_then(|c| state.sessions.get(&c, now).map(|view| (c, view)));
+    let existing = crate::session::cookie_value(&headers)
+        .and_then(|c| state.sessions.get(&c, now).map(|view| (c, view)));
     let (cookie, view, new_cookie) = match existing {
         Some((cookie, view)) => (cookie, view, false),
         None => {
@@ -236,7 +212,7 @@ pub async fn authorize(
         );
         let response = pages::page(StatusCode::OK, pages::login(&return_to, &view.csrf, false));
         return if new_cookie {
-            with_cookie(response, &state, &cookie)
+            crate::session::with_cookie(response, &state.issuer, &cookie)
         } else {
             response
         };
@@ -314,8 +290,8 @@ pub async fn login(
     OAuthForm(form): OAuthForm,
 ) -> Response {
     let now = state.clock.now_unix();
-    let Some((cookie, view)) =
-        session_cookie(&headers).and_then(|c| state.sessions.get(&c, now).map(|v| (c, v)))
+    let Some((cookie, view)) = crate::session::cookie_value(&headers)
+        .and_then(|c| state.sessions.get(&c, now).map(|v| (c, v)))
     else {
         return forbidden();
     };
@@ -366,7 +342,7 @@ pub async fn login(
     if let Ok(location) = HeaderValue::from_str(return_to) {
         response.headers_mut().insert(header::LOCATION, location);
     }
-    with_cookie(response, &state, &new_cookie)
+    crate::session::with_cookie(response, &state.issuer, &new_cookie)
 }
 
 pub async fn consent(
@@ -375,8 +351,8 @@ pub async fn consent(
     OAuthForm(form): OAuthForm,
 ) -> Response {
     let now = state.clock.now_unix();
-    let Some((cookie, view)) =
-        session_cookie(&headers).and_then(|c| state.sessions.get(&c, now).map(|v| (c, v)))
+    let Some((cookie, view)) = crate::session::cookie_value(&headers)
+        .and_then(|c| state.sessions.get(&c, now).map(|v| (c, v)))
     else {
         return forbidden();
     };
@@ -451,18 +427,4 @@ pub async fn consent(
         params.push(("state", state_value));
     }
     redirect_with(&pending.target, &params)
-}
-
-pub async fn stylesheet() -> Response {
-    let mut response = pages::STYLESHEET.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
-    response
 }

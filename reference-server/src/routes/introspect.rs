@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::{AuthenticatedClient, no_store_json};
 use crate::error::OAuthError;
 use crate::state::AppState;
-use crate::tokens::{LiveToken, live_token, scope_string};
+use crate::tokens::{LiveToken, live_token};
 
 #[derive(Serialize)]
 struct Active<'a> {
@@ -63,7 +63,7 @@ pub async fn introspect(
 fn active<'a>(state: &'a AppState, live: &'a LiveToken) -> Active<'a> {
     Active {
         active: true,
-        scope: (!live.scope.is_empty()).then(|| scope_string(&live.scope)),
+        scope: (!live.scope.is_empty()).then(|| crate::scope::join(&live.scope)),
         client_id: &live.client.client_id,
         token_type: live.is_access().then_some("Bearer"),
         exp: live.record.expires_at,

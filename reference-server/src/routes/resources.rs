@@ -20,7 +20,7 @@ use crate::client::{BACKOFFICE_API, IDENTITY_API, WALLET_API};
 use crate::error::OAuthError;
 use crate::form;
 use crate::state::AppState;
-use crate::tokens::{LiveToken, live_token, scope_string};
+use crate::tokens::{LiveToken, live_token};
 
 const REALM: &str = "reference-server";
 
@@ -138,7 +138,7 @@ fn served(resource: &str, live: &LiveToken, method: &Method) -> Response {
         "method": method.as_str(),
         "client_id": live.client.client_id,
         "sub": live.record.subject,
-        "scope": scope_string(&live.scope),
+        "scope": crate::scope::join(&live.scope),
     }))
     .into_response();
     response
@@ -238,12 +238,12 @@ pub async fn identity_me(
             "name": user.name,
             "email": user.email,
             "client_id": live.client.client_id,
-            "scope": scope_string(&live.scope),
+            "scope": crate::scope::join(&live.scope),
         })),
         None => Json(json!({
             "sub": live.record.subject,
             "client_id": live.client.client_id,
-            "scope": scope_string(&live.scope),
+            "scope": crate::scope::join(&live.scope),
         })),
     }
     .into_response();

@@ -10,7 +10,7 @@ use crate::client::{Client, GrantType};
 use crate::error::{ErrorCode, OAuthError};
 use crate::form::Form;
 use crate::state::AppState;
-use crate::tokens::{Issued, grant_scope, issue_client_token, scope_string};
+use crate::tokens::{Issued, grant_scope, issue_client_token};
 
 #[derive(Serialize)]
 struct TokenResponse<'a> {
@@ -78,7 +78,7 @@ async fn client_credentials(
 
 pub(crate) fn token_response(issued: &Issued, refresh_token: Option<&str>) -> Response {
     // The scope is always reported, so a client never has to guess what it holds (RFC 6749 §5.1).
-    let scope = (!issued.scope.is_empty()).then(|| scope_string(&issued.scope));
+    let scope = (!issued.scope.is_empty()).then(|| crate::scope::join(&issued.scope));
     no_store_json(
         StatusCode::OK,
         TokenResponse {

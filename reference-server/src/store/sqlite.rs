@@ -15,7 +15,7 @@
 //! its reply is sent, so whatever was acknowledged survives the process being killed at any
 //! instant (`kill -9`); only a power cut can lose the last commits.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -33,6 +33,7 @@ use tokio::sync::oneshot;
 
 use super::{ClientRecord, CodeRecord, Redemption, Store, StoreError, TokenKind, TokenRecord};
 use crate::client::Client;
+use crate::scope;
 use crate::secret::Digest;
 use crate::signed::TokenKey;
 
@@ -389,18 +390,6 @@ fn write_loop(mut conn: Connection, jobs: Receiver<WriteJob>, nudge: Option<Send
     }
 }
 
-fn words(set: &BTreeSet<String>) -> String {
-    set.iter().map(String::as_str).collect::<Vec<_>>().join(" ")
-}
-
-/// The set a space-separated column (or claim) holds; the inverse of `words`.
-pub(crate) fn word_set(text: &str) -> BTreeSet<String> {
-    text.split(' ')
-        .filter(|w| !w.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 fn client_from(row_id: i64, record: &str) -> Result<Client, StoreError> {
     let mut client: Client = serde_json::from_str(record).map_err(backend)?;
     client.row_id = row_id;
@@ -429,8 +418,8 @@ fn token_from(row: &Row<'_>) -> rusqlite::Result<(TokenRecord, i64, String, Vec<
         family: family.and_then(|f| <[u8; 16]>::try_from(f.as_slice()).ok()),
         subject: row.get("subject")?,
         username: row.get("username")?,
-        scopes: word_set(&scopes),
-        audience: word_set(&audience),
+        scopes: scope::split(&scopes),
+        audience: scope::split(&audience),
         issued_at: row.get("issued_at")?,
         expires_at: row.get("expires_at")?,
         revoked: row.get::<_, i64>("revoked")? != 0,
@@ -477,8 +466,8 @@ fn insert_token(conn: &Connection, token: &TokenRecord) -> Result<(), StoreError
             token.family.as_ref().map(|f| f.as_slice()),
             token.subject,
             token.username,
-            words(&token.scopes),
-            words(&token.audience),
+            scope::join(&token.scopes),
+            scope::join(&token.audience),
             token.issued_at,
             token.expires_at,
             token.revoked || replayed,
@@ -501,8 +490,8 @@ fn code_from(row: &Row<'_>) -> rusqlite::Result<(CodeRecord, bool)> {
         family: <[u8; 16]>::try_from(family.as_slice()).unwrap_or_default(),
         redirect_uri: row.get("redirect_uri")?,
         subject: row.get("subject")?,
-        scopes: word_set(&scopes),
-        audience: word_set(&audience),
+        scopes: scope::split(&scopes),
+        audience: scope::split(&audience),
         challenge: challenge.zip(method).and_then(|(value, method)| {
             crate::pkce::Method::parse(&method)
                 .map(|method| crate::pkce::Challenge { value, method })
@@ -681,8 +670,8 @@ impl Store for SqliteStore {
                     code.family.as_slice(),
                     code.redirect_uri,
                     code.subject,
-                    words(&code.scopes),
-                    words(&code.audience),
+                    scope::join(&code.scopes),
+                    scope::join(&code.audience),
                     code.challenge.as_ref().map(|c| c.value.as_str()),
                     code.challenge.as_ref().map(|c| c.method.as_str()),
                     code.issued_at,
