@@ -137,6 +137,24 @@ async fn bytes(body: Body) -> Option<axum::body::Bytes> {
 
 /// A form body with the values `new` gives (by name and decoded value) put in place of the old
 /// ones, every other byte as sent; `None` if nothing changed.
+/// The request rebuilt with the rewritten form body, or with its own (`raw`) if none.
+fn request_with_form(
+    mut parts: axum::http::request::Parts,
+    raw: axum::body::Bytes,
+    rewritten: Option<Vec<u8>>,
+) -> axum::extract::Request {
+    let body = match rewritten {
+        Some(body) => {
+            parts
+                .headers
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+            Body::from(body)
+        }
+        None => Body::from(raw),
+    };
+    axum::extract::Request::from_parts(parts, body)
+}
+
 fn rewrite_form(raw: &[u8], new: impl Fn(&str, &str) -> Option<String>) -> Option<Vec<u8>> {
     let mut changed = false;
     let mut out: Vec<u8> = Vec::with_capacity(raw.len());

@@ -25,7 +25,7 @@ use serde_json::Value;
 
 use super::api::Op;
 use super::policy::OUTSIDE_TOKEN_ENDPOINT;
-use super::{bytes, dress, rewrite_form, with_body};
+use super::{bytes, dress, request_with_form, rewrite_form, with_body};
 use crate::Defect;
 
 /// Endpoints that authenticate their caller as a client.
@@ -217,16 +217,7 @@ async fn keep_old_secret(ctx: &Ctx, request: Request, next: Next) -> Response {
         Some(id) if name == "client_secret" => kept(id, value),
         _ => None,
     });
-    let body = match rewritten {
-        Some(body) => {
-            parts
-                .headers
-                .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
-            Body::from(body)
-        }
-        None => Body::from(raw),
-    };
-    next.run(Request::from_parts(parts, body)).await
+    next.run(request_with_form(parts, raw, rewritten)).await
 }
 
 /// The single `Authorization` header, if it is one.

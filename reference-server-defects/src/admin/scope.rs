@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, header};
+use axum::http::Method;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use reference_server::auth::credentials;
@@ -12,7 +12,7 @@ use reference_server::form;
 use reference_server::state::AppState;
 
 use super::store::ASKED_SCOPE;
-use super::{bytes, rewrite_form};
+use super::{bytes, request_with_form, rewrite_form};
 use crate::Defect;
 
 /// The layer for `defect`.
@@ -36,7 +36,7 @@ async fn bend(State(ctx): State<Ctx>, request: Request, next: Next) -> Response 
     if request.method() != Method::POST || request.uri().path() != "/oauth/token" {
         return next.run(request).await;
     }
-    let (mut parts, body) = request.into_parts();
+    let (parts, body) = request.into_parts();
     let raw = bytes(body).await.unwrap_or_default();
     let Ok(form) = form::parse(&raw) else {
         return next.run(Request::from_parts(parts, Body::from(raw))).await;
@@ -74,14 +74,5 @@ async fn bend(State(ctx): State<Ctx>, request: Request, next: Next) -> Response 
     let rewritten = (folded != asked)
         .then(|| rewrite_form(&raw, |name, _| (name == "scope").then(|| folded.clone())))
         .flatten();
-    let body = match rewritten {
-        Some(body) => {
-            parts
-                .headers
-                .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
-            Body::from(body)
-        }
-        None => Body::from(raw),
-    };
-    next.run(Request::from_parts(parts, body)).await
+    next.run(request_with_form(parts, raw, rewritten)).await
 }
