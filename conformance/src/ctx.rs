@@ -33,6 +33,9 @@ pub struct Run {
     pub seed: u64,
     /// `--cases`: generated cases per generating check, instead of each one's default.
     pub cases: Option<usize>,
+    /// `--samples`: values drawn per kind by the unguessability checks (TOKEN-RESP-05), instead
+    /// of the catalog's 1,000.
+    pub samples: Option<usize>,
     http: reqwest::Client,
     bound: Mutex<HashMap<IpAddr, reqwest::Client>>,
 }
@@ -57,6 +60,7 @@ impl Run {
             slow,
             seed,
             cases: None,
+            samples: None,
             http: plain_client(None),
             bound: Mutex::new(HashMap::new()),
         }
@@ -65,6 +69,11 @@ impl Run {
     /// Generated cases for a check whose own default is `default`.
     pub fn cases_or(&self, default: usize) -> usize {
         self.cases.unwrap_or(default)
+    }
+
+    /// Values to sample for a check whose own default is `default`.
+    pub fn samples_or(&self, default: usize) -> usize {
+        self.samples.unwrap_or(default)
     }
 
     /// The issuer's origin plus `path`: the admin API, resources, test clock.

@@ -23,7 +23,7 @@ fn invalid_grant() -> OAuthError {
     )
 }
 
-pub async fn authorization_code(
+pub(crate) async fn authorization_code(
     state: &AppState,
     client: &Client,
     form: &Form,
@@ -78,7 +78,7 @@ pub async fn authorization_code(
     Ok(token_response(&issued, Some(refresh.secret())))
 }
 
-pub async fn refresh_token(
+pub(crate) async fn refresh_token(
     state: &AppState,
     client: &Client,
     form: &Form,

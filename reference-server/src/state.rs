@@ -27,7 +27,7 @@ pub struct Shared {
     /// unless an embedder wired another.
     pub policy: Arc<dyn Policy>,
     pub clock: Clock,
-    pub throttle: Throttle,
+    pub(crate) throttle: Throttle,
     pub catalogue: Catalogue,
     /// Compared against when a client id is unknown, so that a miss costs what a hit costs.
     pub decoy_secret: Digest,

@@ -18,10 +18,10 @@ use std::sync::Mutex;
 use sha2::{Digest as _, Sha256};
 
 /// Failures per client id and source address within the window.
-pub const MAX_FAILURES: usize = 10;
+pub(crate) const MAX_FAILURES: usize = 10;
 /// Failures per client id over all addresses within one minute.
-pub const MAX_FAILURES_PER_CLIENT: u32 = 1_000;
-pub const WINDOW_SECONDS: i64 = 60;
+pub(crate) const MAX_FAILURES_PER_CLIENT: u32 = 1_000;
+pub(crate) const WINDOW_SECONDS: i64 = 60;
 const MAX_KEYS: usize = 100_000;
 
 /// SHA-256 of a presented client id, and of the id with the source address.
@@ -50,19 +50,19 @@ struct Minute {
 }
 
 #[derive(Debug, Default)]
-pub struct Throttle {
+pub(crate) struct Throttle {
     per_source: Mutex<HashMap<Key, VecDeque<i64>>>,
     per_client: Mutex<HashMap<Key, Minute>>,
 }
 
 impl Throttle {
     /// `Some(retry_after_seconds)` while the client id is blocked for this source address.
-    pub fn blocked(&self, client_id: &str, source: Option<IpAddr>, now: i64) -> Option<i64> {
+    pub(crate) fn blocked(&self, client_id: &str, source: Option<IpAddr>, now: i64) -> Option<i64> {
         self.blocked_from(client_id, source, now)
             .or_else(|| self.blocked_everywhere(client_id, now))
     }
 
-    pub fn record_failure(&self, client_id: &str, source: Option<IpAddr>, now: i64) {
+    pub(crate) fn record_failure(&self, client_id: &str, source: Option<IpAddr>, now: i64) {
         let key = source_key(client_id, source);
         let mut table = lock(&self.per_source);
         make_room(&mut table, &key, |times| {

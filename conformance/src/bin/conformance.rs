@@ -58,6 +58,11 @@ struct Cli {
     /// token requests), instead of each check's default.
     #[arg(long)]
     cases: Option<usize>,
+    /// Values drawn per kind (access tokens, codes, refresh tokens) by the unguessability
+    /// checks, instead of the catalog's 1,000 (TOKEN-RESP-05); fewer is quicker on a slow
+    /// server and weaker, and the report gives the count.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(32..))]
+    samples: Option<u32>,
     /// Where runs write their reports.
     #[arg(long, default_value = "reports/conformance")]
     report_dir: PathBuf,
@@ -247,6 +252,7 @@ async fn check_target(
     }
     let mut run = Run::new(target, endpoints, profile, cli.slow, seed);
     run.cases = cli.cases;
+    run.samples = cli.samples.map(|n| n as usize);
     let run = Arc::new(run);
     let bar = if cli.quiet {
         ProgressBar::hidden()

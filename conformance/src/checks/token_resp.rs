@@ -20,7 +20,7 @@ use crate::ua::UserAgent;
 
 /// RFC 6750 §5.3: bearer tokens should live one hour or less.
 const MAX_LIFETIME: f64 = 3600.0;
-/// TOKEN-RESP-05's sample size per kind of value.
+/// TOKEN-RESP-05's sample size per kind of value (the row's 1,000; `--samples` changes it).
 const SAMPLES: usize = 1_000;
 /// Requests in flight while sampling.
 const PARALLEL: usize = 8;
@@ -517,7 +517,9 @@ fn unguessable(kind: &str, values: &[String]) -> Result<Option<Outcome>, Outcome
 
 async fn resp_05a(ctx: Ctx) -> CheckResult {
     let client = ctx.cc_client().await?;
-    let tokens: Vec<Result<String, Outcome>> = stream::iter(0..SAMPLES)
+    let samples = ctx.run.samples_or(SAMPLES);
+    ctx.cases_run(samples as u64);
+    let tokens: Vec<Result<String, Outcome>> = stream::iter(0..samples)
         .map(|_| {
             let (ctx, client) = (ctx.clone(), client.clone());
             async move { ctx.access_token(&client).await }
@@ -534,7 +536,9 @@ type Issued = (String, Option<String>);
 
 async fn resp_05b(ctx: Ctx) -> CheckResult {
     let client = ctx.code_client().await?;
-    let per_agent = SAMPLES.div_ceil(PARALLEL);
+    let samples = ctx.run.samples_or(SAMPLES);
+    ctx.cases_run(samples as u64);
+    let per_agent = samples.div_ceil(PARALLEL);
     // One user agent per lane: each logs in once, then only consents.
     let lanes: Vec<Result<Vec<Issued>, Outcome>> = stream::iter(0..PARALLEL)
         .map(|_| {
@@ -560,8 +564,8 @@ async fn resp_05b(ctx: Ctx) -> CheckResult {
         .buffer_unordered(PARALLEL)
         .collect()
         .await;
-    let mut codes = Vec::with_capacity(SAMPLES);
-    let mut refresh_tokens = Vec::with_capacity(SAMPLES);
+    let mut codes = Vec::with_capacity(samples);
+    let mut refresh_tokens = Vec::with_capacity(samples);
     for lane in lanes {
         for (code, refresh) in lane? {
             codes.push(code);

@@ -283,3 +283,37 @@ async fn a_fixture_the_sandbox_refuses_skips_in_the_servers_words() {
         "the server's own words: {check}"
     );
 }
+
+/// TOKEN-RESP-05: `--samples` changes how many values the unguessability checks draw, the
+/// report says how many, and a sample too small to judge 128 bits is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn samples_sets_the_unguessability_sample_and_the_report_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().join("reports");
+    let reports = reports.to_str().unwrap();
+
+    let too_few = conformance(&["--quiet", "--report-dir", reports, "--samples", "31"]).await;
+    let stderr = String::from_utf8_lossy(&too_few.stderr);
+    assert_eq!(too_few.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--samples"), "{stderr}");
+
+    let output = conformance(&[
+        "--quiet",
+        "--report-dir",
+        reports,
+        "--samples",
+        "40",
+        "--only",
+        "token-resp-05a",
+    ])
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("reports/latest/report.json")).unwrap(),
+    )
+    .unwrap();
+    let check = &report["checks"][0];
+    assert_eq!(check["id"], "token-resp-05a");
+    assert_eq!(check["outcome"], "pass");
+    assert_eq!(check["cases"], 40, "{check}");
+}
