@@ -29,11 +29,11 @@ use crate::store::CodeRecord;
 use crate::tokens::grant_scope;
 
 /// Codes live 60 seconds (reference default; RFC 6749 §4.1.2 recommends at most 10 minutes).
-pub const CODE_LIFETIME: i64 = 60;
+pub(crate) const CODE_LIFETIME: i64 = 60;
 
 /// Errors sent back to the client through its redirect URI (RFC 6749 §4.1.2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthorizeError {
+pub(crate) enum AuthorizeError {
     /// Missing, repeated or malformed parameter.
     InvalidRequest(&'static str),
     /// The client may not use the code grant (AUTHZ-ERR-04).
@@ -129,7 +129,7 @@ fn redirect_target(
         .redirect_target(state.config.profile, requested, &client.redirect_urls)
 }
 
-pub async fn authorize(
+pub(crate) async fn authorize(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
@@ -283,7 +283,7 @@ fn forbidden() -> Response {
     )
 }
 
-pub async fn login(
+pub(crate) async fn login(
     State(state): State<AppState>,
     peer: axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
@@ -345,7 +345,7 @@ pub async fn login(
     crate::session::with_cookie(response, &state.issuer, &new_cookie)
 }
 
-pub async fn consent(
+pub(crate) async fn consent(
     State(state): State<AppState>,
     headers: HeaderMap,
     OAuthForm(form): OAuthForm,

@@ -30,7 +30,7 @@ struct CheckTokenResponse<'a> {
     user_name: Option<&'a str>,
 }
 
-pub async fn check_token(
+pub(crate) async fn check_token(
     State(state): State<AppState>,
     AuthenticatedClient {
         client: caller,

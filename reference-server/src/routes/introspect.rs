@@ -40,7 +40,7 @@ struct Inactive {
     active: bool,
 }
 
-pub async fn introspect(
+pub(crate) async fn introspect(
     State(state): State<AppState>,
     AuthenticatedClient {
         client: caller,

@@ -1,13 +1,13 @@
 //! One module per endpoint; each handler parses, delegates and encodes.
 
 pub mod admin;
-pub mod authorize;
-pub mod check_token;
-pub mod introspect;
+pub(crate) mod authorize;
+pub(crate) mod check_token;
+pub(crate) mod introspect;
 pub mod metadata;
 pub mod resources;
 pub mod revoke;
-pub mod test_clock;
+pub(crate) mod test_clock;
 pub mod token;
 
 use axum::Json;

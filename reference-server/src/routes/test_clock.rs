@@ -50,7 +50,7 @@ fn reading(state: &AppState) -> Result<Response, AdminError> {
     .into_response())
 }
 
-pub async fn get(
+pub(crate) async fn get(
     State(state): State<AppState>,
     caller: AdminCaller,
 ) -> Result<Response, AdminError> {
@@ -58,7 +58,7 @@ pub async fn get(
     reading(&state)
 }
 
-pub async fn set(
+pub(crate) async fn set(
     State(state): State<AppState>,
     caller: AdminCaller,
     body: axum::body::Body,
@@ -86,7 +86,7 @@ pub async fn set(
     reading(&state)
 }
 
-pub async fn advance(
+pub(crate) async fn advance(
     State(state): State<AppState>,
     caller: AdminCaller,
     body: axum::body::Body,
@@ -109,7 +109,7 @@ pub async fn advance(
     reading(&state)
 }
 
-pub async fn reset(
+pub(crate) async fn reset(
     State(state): State<AppState>,
     caller: AdminCaller,
 ) -> Result<Response, AdminError> {
