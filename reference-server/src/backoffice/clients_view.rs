@@ -169,6 +169,7 @@ fn checkboxes(
     html! {
         fieldset id=(id) {
             legend { (legend) }
+            @if id == "roles" { p.hint { "For client_credentials (Admin API) clients." } }
             @for (n, option) in options.iter().enumerate() {
                 @let input_id = format!("{id}-{n}");
                 div.check {
@@ -192,7 +193,7 @@ fn common_fields(
     let roles: Vec<String> = catalogue.admin_api.roles.iter().cloned().collect();
     html! {
         @if kind.is_none_or(|k| k == ClientKind::OneClick) {
-            (textarea("redirect_urls", "Redirect URLs", "One per line. PaymentIQ matches the URL, not the query string; * is a wildcard where the server's profile allows it. For authorization_code.", &form.redirect_urls, shown))
+            (textarea("redirect_urls", "Redirect URLs", "One per line, for authorization_code. Matched on the URL, not the query string; * is a wildcard where the server's profile allows it.", &form.redirect_urls, shown))
         }
         (checkboxes("resource_ids", "Resource ids", &resources, &form.resource_ids, shown))
         @if kind.is_none_or(|k| k == ClientKind::AdminApi) {
