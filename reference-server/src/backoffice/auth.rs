@@ -26,7 +26,7 @@ const NO_ROLE: &str =
     "Your back-office user does not have the role this needs. Nothing was changed.";
 
 /// A signed-in back-office user.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(super) struct BackOfficeUser {
     pub(super) username: String,
     pub(super) roles: BTreeSet<Role>,
@@ -34,6 +34,16 @@ pub(super) struct BackOfficeUser {
     pub(super) csrf: String,
     /// The session cookie's value, to reach the session's one-time secret.
     pub(super) cookie: String,
+}
+
+impl std::fmt::Debug for BackOfficeUser {
+    // The session id and the anti-forgery value are credentials.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackOfficeUser")
+            .field("username", &self.username)
+            .field("roles", &self.roles)
+            .finish_non_exhaustive()
+    }
 }
 
 impl BackOfficeUser {
@@ -230,10 +240,10 @@ pub(super) async fn home(user: BackOfficeUser) -> Response {
                     p.lead { "Signed in as " strong { (user.username) } "." }
                     ul.sections {
                         @if user.has(Role::MerchantAdmin) {
-                            li { a href="/backoffice/admin/api-clients" { "Admin › API clients" } " — OAuth clients of the 1-Click API and the Admin API" }
+                            li { a href="/backoffice/admin/api-clients" { "Admin > API clients" } " — OAuth clients of the 1-Click API and the Admin API" }
                         }
                         @if user.can_view_api_access() {
-                            li { a href="/backoffice/settings/iam/api-access" { "Settings › IAM › API Access" } " — client IDs of the wallet" }
+                            li { a href="/backoffice/settings/iam/api-access" { "Settings → IAM → API Access" } " — client IDs of the wallet" }
                         }
                     }
                 }

@@ -205,7 +205,7 @@ async fn settings(
     };
     let secret = state
         .backoffice
-        .take_flash(&user.cookie, Some(&client.client_id))
+        .take_flash(&user.cookie, |id| id == client.client_id)
         .map(|(_, secret)| secret);
     page(
         StatusCode::OK,

@@ -109,7 +109,7 @@ pub(super) fn list(user: &BackOfficeUser, clients: &[&Client]) -> Markup {
                 }
                 p.lead { "Clients of the 1-Click API (authorization_code) and of the Admin API (client_credentials)." }
                 @if clients.is_empty() {
-                    p { "No clients yet. Use Action › New Client." }
+                    p { "No clients yet. Click Action and then New Client." }
                 } @else {
                     table {
                         caption.visually-hidden { "API clients" }

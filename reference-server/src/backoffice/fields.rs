@@ -5,8 +5,17 @@
 
 use crate::client::FieldError;
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(super) struct Fields(Vec<(String, String)>);
+
+impl std::fmt::Debug for Fields {
+    // Names only: values include passwords and anti-forgery values.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(name, _)| name))
+            .finish()
+    }
+}
 
 impl Fields {
     pub(super) fn parse(body: &[u8]) -> Self {

@@ -80,7 +80,9 @@ async fn table(State(state): State<AppState>, user: BackOfficeUser) -> Response 
         .filter(|c| c.kind == ClientKind::Wallet)
         .collect();
     // The secret of a client just added, once: a reload finds nothing.
-    let created = state.backoffice.take_flash(&user.cookie, None);
+    let created = state
+        .backoffice
+        .take_flash(&user.cookie, |id| wallets.iter().any(|c| c.client_id == id));
     let token_endpoint = format!("{}/oauth/token", state.issuer);
     page(
         StatusCode::OK,

@@ -51,10 +51,10 @@ pub(super) fn layout(title: &str, user: Option<&BackOfficeUser>, body: Markup) -
                     @if let Some(user) = user {
                         nav aria-label="Main" {
                             @if user.has(Role::MerchantAdmin) {
-                                a href="/backoffice/admin/api-clients" { "Admin › API clients" }
+                                a href="/backoffice/admin/api-clients" { "Admin > API clients" }
                             }
                             @if user.can_view_api_access() {
-                                a href="/backoffice/settings/iam/api-access" { "Settings › IAM › API Access" }
+                                a href="/backoffice/settings/iam/api-access" { "Settings → IAM → API Access" }
                             }
                         }
                         form.signout method="post" action="/backoffice/logout" {

@@ -28,7 +28,6 @@ struct Flash {
     secret: ClientSecret,
 }
 
-#[derive(Debug)]
 struct Session {
     user: Option<String>,
     csrf: String,
@@ -37,15 +36,32 @@ struct Session {
 }
 
 /// What a handler learns about the request's session.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SessionView {
     pub user: Option<String>,
     pub csrf: String,
 }
 
-#[derive(Debug, Default)]
+impl std::fmt::Debug for SessionView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionView")
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Default)]
 pub struct Sessions {
     table: Mutex<HashMap<Digest, Session>>,
+}
+
+impl std::fmt::Debug for Sessions {
+    // Anti-forgery values are credentials: only the count is shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sessions")
+            .field("count", &self.lock().len())
+            .finish_non_exhaustive()
+    }
 }
 
 fn now() -> u64 {
@@ -127,18 +143,18 @@ impl Sessions {
         }
     }
 
-    /// The waiting secret of `client_id`, once: a reload finds nothing.
+    /// The waiting secret, once, if `wanted` accepts its client id: a reload finds nothing.
     pub fn take_flash(
         &self,
         cookie: &str,
-        client_id: Option<&str>,
+        wanted: impl Fn(&str) -> bool,
     ) -> Option<(String, ClientSecret)> {
         let mut table = self.lock();
         let session = table.get_mut(&Digest::of(cookie))?;
         let matches = session
             .flash
             .as_ref()
-            .is_some_and(|flash| client_id.is_none_or(|id| id == flash.client_id));
+            .is_some_and(|flash| wanted(&flash.client_id));
         if !matches {
             return None;
         }
@@ -191,10 +207,11 @@ mod tests {
         assert!(sessions.get(&anonymous).is_none(), "the planted id is dead");
         assert_eq!(view.user.as_deref(), Some("backoffice-admin"));
         sessions.set_flash(&cookie, "c1", ClientSecret::new("s3cret".into()));
-        assert!(sessions.take_flash(&cookie, Some("c2")).is_none());
-        let (id, secret) = sessions.take_flash(&cookie, Some("c1")).unwrap();
+        assert!(sessions.take_flash(&cookie, |id| id == "c2").is_none());
+        let (id, secret) = sessions.take_flash(&cookie, |id| id == "c1").unwrap();
         assert_eq!((id.as_str(), secret.secret()), ("c1", "s3cret"));
-        assert!(sessions.take_flash(&cookie, None).is_none());
+        assert!(sessions.take_flash(&cookie, |_| true).is_none());
+        assert!(!format!("{sessions:?}").contains(&view.csrf));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::helpers::introspect;
 async fn seed_001_new_client_shows_the_secret_once_with_show_and_a_reload_hides_it() {
     run(async |s: &Session| {
         s.sign_in(ADMIN).await;
-        s.click_text("Admin › API clients").await;
+        s.click_text("Admin > API clients").await;
         s.wait_for_heading("API clients").await;
         s.click_text("Action").await;
         s.click_text("New Client").await;

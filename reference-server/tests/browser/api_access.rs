@@ -21,7 +21,7 @@ async fn stored(s: &Session, client_id: &str) -> Option<Value> {
 async fn seed_002_ticking_change_ticks_view_and_view_alone_is_allowed() {
     run(async |s: &Session| {
         s.sign_in(ADMIN).await;
-        s.click_text("Settings › IAM › API Access").await;
+        s.click_text("Settings → IAM → API Access").await;
         s.wait_for_heading("API Access").await;
         s.click_text("Add API client").await;
         s.wait_for_heading("Add API client").await;
@@ -55,8 +55,22 @@ async fn seed_002_save_shows_the_secret_once_and_a_reload_does_not() {
         s.click_text("Add API client").await;
         s.wait_for_heading("Add API client").await;
         let default_expiry = s.prop("#expiry_date", "value").await;
-        s.fill("#id", "reporting-service").await;
+        // A bad id first: the API's message at the Client ID field, the rest kept (AMB-26).
+        let api =
+            crate::helpers::create(&s.app, json!({"kind": "wallet", "id": "Reporting Service"}))
+                .await;
+        let message = api.body["error_description"]
+            .as_str()
+            .expect("the API's message");
+        s.fill("#id", "Reporting Service").await;
+        s.fill("#notes", "reports team").await;
         s.click("#perm-reports-view").await;
+        s.click_text("Save").await;
+        s.wait_for_heading("Add API client").await;
+        assert_eq!(s.text("#id-error").await, message);
+        assert_eq!(s.prop("#notes", "value").await, "reports team");
+        assert!(s.checked("#perm-reports-view").await, "the grid is kept");
+        s.fill("#id", "reporting-service").await;
         s.click_text("Save").await;
         s.wait_for_heading("Copy the secret now").await;
         s.screenshot("api-access-secret").await;
@@ -223,7 +237,7 @@ async fn seed_002_a_read_only_user_sees_no_controls_and_a_forged_post_gets_403()
             !s.text("nav").await.contains("API clients"),
             "no MERCHANT_ADMIN"
         );
-        s.click_text("Settings › IAM › API Access").await;
+        s.click_text("Settings → IAM → API Access").await;
         s.wait_for_heading("API Access").await;
         assert!(
             s.text("#api-clients").await.contains(&client_id),

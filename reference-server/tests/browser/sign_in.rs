@@ -29,7 +29,7 @@ async fn sign_in_sets_a_strict_http_only_cookie_for_the_back_office_alone() {
         assert_eq!(cookie.http_only(), Some(true));
         assert_eq!(cookie.path(), Some("/backoffice"));
         assert_eq!(format!("{:?}", cookie.same_site()), "Some(Strict)");
-        assert!(s.text("nav").await.contains("Admin › API clients"));
+        assert!(s.text("nav").await.contains("Admin > API clients"));
     })
     .await;
 }
