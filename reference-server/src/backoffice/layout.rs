@@ -199,7 +199,7 @@ pub(super) fn confirm_delete(
                 form method="post" action=(action) {
                     (csrf_field(user))
                     div.actions {
-                        button.danger type="submit" autofocus { "Yes" }
+                        button.danger type="submit" { "Yes" }
                         a.button.secondary href=(back) { "No" }
                     }
                 }
