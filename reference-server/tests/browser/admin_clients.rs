@@ -34,6 +34,7 @@ async fn seed_001_new_client_shows_the_secret_once_with_show_and_a_reload_hides_
             .expect("select");
         s.click("input[name=roles][value=PAYMENTS_VIEW]").await;
         s.fill("#ip_whitelist", "127.0.0.1").await;
+        s.assert_accessible_names().await;
         s.screenshot("admin-new-client").await;
         s.click_text("Create").await;
         s.wait_for_heading("reporting_client").await;
@@ -45,6 +46,7 @@ async fn seed_001_new_client_shows_the_secret_once_with_show_and_a_reload_hides_
             "password",
             "masked until Show"
         );
+        s.assert_accessible_names().await;
         s.screenshot("admin-client-settings").await;
         s.click_text("Show").await;
         assert_eq!(s.prop("#client-secret", "type").await, "text");

@@ -32,6 +32,7 @@ async fn seed_002_ticking_change_ticks_view_and_view_alone_is_allowed() {
         assert!(!s.checked("#perm-reports-change").await, "View alone");
         s.fill("#id", "acme-backend").await;
         s.fill("#notes", "ACME Ltd, ops@acme.example").await;
+        s.assert_accessible_names().await;
         s.screenshot("api-access-add").await;
         s.click_text("Save").await;
         s.wait_for_heading("Copy the secret now").await;
@@ -133,6 +134,8 @@ async fn seed_002_an_expired_row_is_greyed_with_a_warning_icon_and_screen_reader
         let normal = s.find("tr:not(.expired) td").await.css_value("color").await.expect("color");
         assert_ne!(grey, normal, "greyed out");
         assert_eq!(s.browser.find_all(fantoccini::Locator::Css("tr.expired")).await.expect("rows").len(), 1);
+        assert!(s.exists("th[scope=col]").await, "a real table with header cells");
+        s.assert_accessible_names().await;
         s.screenshot("api-access-table").await;
     })
     .await;

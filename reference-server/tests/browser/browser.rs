@@ -225,6 +225,31 @@ impl Session {
             .unwrap_or_default()
     }
 
+    /// Every visible form control has a `<label>`, and every link or button says what it does
+    /// in text or `aria-label` (icon buttons: "Edit", "Delete").
+    pub async fn assert_accessible_names(&self) {
+        let script = r"
+            const unlabelled = [...document.querySelectorAll('input, select, textarea')]
+                .filter(e => e.type !== 'hidden' && e.labels.length === 0)
+                .map(e => e.outerHTML);
+            const unnamed = [...document.querySelectorAll('a, button, summary')]
+                .filter(e => !(e.getAttribute('aria-label') || e.textContent.trim()))
+                .map(e => e.outerHTML);
+            return unlabelled.concat(unnamed);
+        ";
+        let missing = self
+            .browser
+            .execute(script, vec![])
+            .await
+            .expect("the script runs");
+        assert_eq!(
+            missing,
+            json!([]),
+            "controls without a name on {}",
+            self.url().await
+        );
+    }
+
     /// Writes a PNG of the viewport to `reports/backoffice/{name}.png`.
     pub async fn screenshot(&self, name: &str) {
         let png = self.browser.screenshot().await.expect("a screenshot");

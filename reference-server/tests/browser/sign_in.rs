@@ -30,6 +30,24 @@ async fn sign_in_sets_a_strict_http_only_cookie_for_the_back_office_alone() {
         assert_eq!(cookie.path(), Some("/backoffice"));
         assert_eq!(format!("{:?}", cookie.same_site()), "Some(Strict)");
         assert!(s.text("nav").await.contains("Admin > API clients"));
+
+        s.click_text("Sign out").await;
+        s.wait_for_heading("Sign in to the back office").await;
+        s.goto("/backoffice/settings/iam/api-access").await;
+        s.wait_for_heading("Sign in to the back office").await;
+        let replayed = s
+            .app
+            .request(reqwest::Method::GET, "/backoffice/")
+            .header("cookie", format!("backoffice_session={}", cookie.value()))
+            .send()
+            .await
+            .expect("a page with the old cookie");
+        assert_eq!(
+            replayed.status(),
+            StatusCode::SEE_OTHER,
+            "signing out ends the session"
+        );
+        assert_eq!(replayed.headers()["location"], "/backoffice/login");
     })
     .await;
 }
