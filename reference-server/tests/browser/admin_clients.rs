@@ -118,6 +118,26 @@ async fn seed_000_a_bad_redirect_url_shows_the_apis_message_at_its_field() {
         assert_eq!(s.prop("#name", "value").await, "bambora_client");
         assert!(s.checked("input[name=resource_ids][value=identity_api]").await);
         s.screenshot("admin-new-client-error").await;
+
+        // Seed 000 › Whitelist IP addresses: a bad entry gets the API's message at its box.
+        let ip_api: Value = s
+            .app
+            .admin(Method::POST, "/admin/clients")
+            .json(&json!({"kind": "one_click", "redirect_urls": ["https://merchant.example/ok"], "ip_whitelist": ["10.0.0.300"]}))
+            .send()
+            .await
+            .expect("create")
+            .json()
+            .await
+            .expect("json");
+        let ip_message = ip_api["error_description"].as_str().expect("the API's message");
+        s.fill("#redirect_urls", "https://merchant.example/ok").await;
+        s.fill("#ip_whitelist", "10.0.0.300").await;
+        s.click_text("Create").await;
+        s.wait_for_heading("New Client").await;
+        let shown = s.text("#ip_whitelist-error").await;
+        assert!(shown.contains(ip_message), "`{shown}` carries the API's `{ip_message}`");
+        assert!(!s.exists("#redirect_urls-error").await, "the fixed field is clean");
         let listing = s.app.admin(Method::GET, "/admin/clients").send().await.expect("list");
         let listing: Value = listing.json().await.expect("json");
         let names: Vec<&Value> = listing["clients"].as_array().expect("array").iter().map(|c| &c["name"]).collect();
