@@ -253,6 +253,35 @@ mod tests {
     }
 
     #[test]
+    fn the_back_office_users_have_the_documented_roles() {
+        use crate::backoffice::Role;
+        let users = Users::embedded().unwrap();
+        let admin = users
+            .verify("backoffice-admin", "backoffice-password")
+            .unwrap();
+        assert_eq!(admin.backoffice_roles(), Role::ALL.into_iter().collect());
+        let viewer = users
+            .verify("backoffice-viewer", "viewer-password")
+            .unwrap();
+        assert_eq!(viewer.backoffice_roles(), [Role::ApiAccessRead].into());
+        assert!(
+            users
+                .get("test-user")
+                .unwrap()
+                .backoffice_roles()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn an_unknown_back_office_role_refuses_the_file() {
+        let text = EMBEDDED.replace("\"API Access (Read)\"]", "\"API Access (Write)\"]");
+        assert_ne!(text, EMBEDDED);
+        let error = Users::parse(&text).unwrap_err().to_string();
+        assert!(error.contains("API Access (Write)"), "{error}");
+    }
+
+    #[test]
     fn debug_does_not_show_password_hashes() {
         let users = Users::embedded().unwrap();
         let user = users.get("test-user").unwrap();
