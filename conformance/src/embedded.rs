@@ -69,6 +69,8 @@ pub async fn start_reference_with(
         }),
         // Its demo resources are reached through the admin API's clients.
         resource: None,
+        // The back office's pages face browsers too (SEC-BCP-06).
+        pages: vec!["/backoffice/login".into()],
     };
     Ok(Embedded {
         server,

@@ -112,6 +112,10 @@ pub struct Target {
     pub clients: BTreeMap<String, ClientEntry>,
     #[serde(default)]
     pub login: Option<Login>,
+    /// More HTML pages a browser meets, as paths on the issuer (a back office's sign-in page,
+    /// say): the SEC-BCP-06 checks judge them beside the login, consent and error pages.
+    #[serde(default)]
+    pub pages: Vec<String>,
     #[serde(default)]
     pub resource: Option<Resource>,
 }
@@ -197,6 +201,14 @@ impl Target {
             }
             if reqwest::Method::from_bytes(resource.method.as_bytes()).is_err() {
                 return Err(("resource.method".into(), "not an HTTP method".into()));
+            }
+        }
+        for (n, page) in self.pages.iter().enumerate() {
+            if !page.starts_with('/') || page.starts_with("//") {
+                return Err((
+                    format!("pages[{n}]"),
+                    "a path on the issuer, starting with a single /".into(),
+                ));
             }
         }
         if let Some(login) = &self.login
@@ -311,6 +323,22 @@ password = "user-password-0004"
 
         assert!(target.admin.is_none() && target.login.is_none() && target.clients.is_empty());
         assert!(!target.test_clock && target.source_ips.is_empty());
+        assert!(target.pages.is_empty());
+    }
+
+    #[test]
+    fn pages_are_paths_on_the_issuer() {
+        let base = "name = \"x\"\nissuer = \"http://127.0.0.1:8080\"\nprofile = \"vendor\"\n";
+        let target = Target::parse(
+            &format!("{base}pages = [\"/backoffice/login\"]\n"),
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(target.pages, ["/backoffice/login"]);
+        for bad in ["https://evil.example/x", "//evil.example/x", "backoffice"] {
+            let (field, _) = rejected(&format!("{base}pages = [\"/ok\", \"{bad}\"]\n"));
+            assert_eq!(field, "pages[1]", "{bad}");
+        }
     }
 
     #[test]

@@ -264,6 +264,10 @@ pub enum Defect {
     PagesFramable,
     /// Pages send the browser default referrer policy (SEC-BCP-06).
     PagesLeakReferrer,
+    /// The back office's pages may be framed, the authorization pages still not (SEC-BCP-06).
+    BackofficeFramable,
+    /// The back office's pages send the browser default referrer policy (SEC-BCP-06).
+    BackofficeLeaksReferrer,
     /// The authorization endpoint answers with `Access-Control-Allow-Origin: *` (SEC-BCP-07).
     AuthorizeCors,
     /// The login POST is answered with 307, replaying the password (SEC-BCP-08).

@@ -15,13 +15,14 @@
 //! - [`redirect_policy`]: matching a request's redirect URI, per profile; [`pkce`]: RFC 7636.
 //! - [`users`]: end users (argon2); [`session`]: browser sessions; [`pages`]: login, consent, errors.
 //! - [`grants`]: the authorization_code and refresh_token grants.
-//! - [`routes`]: one module per endpoint.
+//! - [`routes`]: one module per endpoint; [`backoffice`]: the seeds' screens under `/backoffice/`.
 //!
 //! [`app`] builds the router; [`serve`] runs it on a bound listener until a shutdown future
 //! completes; [`start`] binds, opens storage, creates the admin client and serves in the
 //! background, which is what the binary and in-process embedders use.
 
 pub mod auth;
+pub mod backoffice;
 pub mod catalogue;
 pub mod cli;
 pub mod client;
@@ -168,6 +169,7 @@ pub fn app(state: AppState) -> Router {
         .merge(metadata)
         .route("/healthz", get(|| async { "ok" }))
         .merge(pages)
+        .merge(backoffice::router())
         .route("/assets/app.css", get(pages::stylesheet))
         .merge(oauth)
         .merge(admin)

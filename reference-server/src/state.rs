@@ -34,6 +34,8 @@ pub struct Shared {
     /// End users of the code flow.
     pub users: Arc<Users>,
     pub sessions: Sessions,
+    /// Sessions of the back office (`/backoffice/`), apart from the end users'.
+    pub backoffice: crate::backoffice::Sessions,
     /// End-user password checks: argon2 takes ~19 MiB and tens of milliseconds each, so a
     /// burst of logins queues for a few reused buffers instead of growing memory.
     pub password_checks: crate::users::PasswordChecks,
@@ -99,6 +101,7 @@ impl AppState {
             decoy_secret: Digest::of(&crate::secret::random_value()),
             users: Arc::new(users),
             sessions: Sessions::default(),
+            backoffice: crate::backoffice::Sessions::default(),
             password_checks: crate::users::PasswordChecks::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
             ),

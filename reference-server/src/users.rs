@@ -25,6 +25,19 @@ pub struct User {
     pub email: String,
     /// PHC string: `$argon2id$v=19$m=...`.
     password_hash: String,
+    /// Roles in the back office (`/backoffice/`), as the seeds write them; a user with none
+    /// cannot sign in there.
+    #[serde(default)]
+    backoffice_roles: Vec<String>,
+}
+
+impl User {
+    pub fn backoffice_roles(&self) -> std::collections::BTreeSet<crate::backoffice::Role> {
+        self.backoffice_roles
+            .iter()
+            .filter_map(|name| crate::backoffice::Role::from_name(name))
+            .collect()
+    }
 }
 
 impl std::fmt::Debug for User {
@@ -91,6 +104,16 @@ impl Users {
                     user.username
                 ))
             })?;
+            if let Some(unknown) = user
+                .backoffice_roles
+                .iter()
+                .find(|name| crate::backoffice::Role::from_name(name).is_none())
+            {
+                return Err(UsersError::Invalid(format!(
+                    "{}: backoffice_roles: `{unknown}` is not one of MERCHANT_ADMIN, API Access (Read), API Access (Change)",
+                    user.username
+                )));
+            }
             if by_name.insert(user.username.clone(), user).is_some() {
                 return Err(UsersError::Invalid("a user name appears twice".into()));
             }
@@ -227,6 +250,35 @@ mod tests {
         );
         assert!(users.verify("test-user", "Test-password").is_none());
         assert!(users.verify("nobody", "test-password").is_none());
+    }
+
+    #[test]
+    fn the_back_office_users_have_the_documented_roles() {
+        use crate::backoffice::Role;
+        let users = Users::embedded().unwrap();
+        let admin = users
+            .verify("backoffice-admin", "backoffice-password")
+            .unwrap();
+        assert_eq!(admin.backoffice_roles(), Role::ALL.into_iter().collect());
+        let viewer = users
+            .verify("backoffice-viewer", "viewer-password")
+            .unwrap();
+        assert_eq!(viewer.backoffice_roles(), [Role::ApiAccessRead].into());
+        assert!(
+            users
+                .get("test-user")
+                .unwrap()
+                .backoffice_roles()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn an_unknown_back_office_role_refuses_the_file() {
+        let text = EMBEDDED.replace("\"API Access (Read)\"]", "\"API Access (Write)\"]");
+        assert_ne!(text, EMBEDDED);
+        let error = Users::parse(&text).unwrap_err().to_string();
+        assert!(error.contains("API Access (Write)"), "{error}");
     }
 
     #[test]

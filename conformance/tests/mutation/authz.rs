@@ -327,6 +327,16 @@ pub const CASES: &[Case] = &[
         red: &["sec-bcp-06b"],
     },
     Case {
+        defect: BackofficeFramable,
+        profile: Vendor,
+        red: &["sec-bcp-06a"],
+    },
+    Case {
+        defect: BackofficeLeaksReferrer,
+        profile: Vendor,
+        red: &["sec-bcp-06b"],
+    },
+    Case {
         defect: AuthorizeCors,
         profile: Vendor,
         red: &["sec-bcp-07"],

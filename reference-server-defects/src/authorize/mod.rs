@@ -82,6 +82,8 @@ pub(crate) fn wire(defect: Defect, config: &mut Config) -> Option<Wiring> {
         | PasswordGrantAdvertised
         | PagesFramable
         | PagesLeakReferrer
+        | BackofficeFramable
+        | BackofficeLeaksReferrer
         | AuthorizeCors
         | Login307
         | MetadataHttpUri
@@ -143,9 +145,12 @@ async fn rewrite(State(ctx): State<Ctx>, request: Request, next: Next) -> Respon
         ImplicitAdvertised | PasswordGrantAdvertised | MetadataHttpUri => {
             pages::metadata(&ctx, request, next).await
         }
-        PagesFramable | PagesLeakReferrer | AuthorizeCors | ErrorPageWithoutCharset => {
-            pages::headers(&ctx, request, next).await
-        }
+        PagesFramable
+        | PagesLeakReferrer
+        | BackofficeFramable
+        | BackofficeLeaksReferrer
+        | AuthorizeCors
+        | ErrorPageWithoutCharset => pages::headers(&ctx, request, next).await,
         Login307 | ConsentRedirect307 => pages::replayed(&ctx, request, next).await,
         WalletBareSubject => token::bare_wallet_subject(&ctx, request, next).await,
         CodeScopeOmitted

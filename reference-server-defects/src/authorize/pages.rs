@@ -17,9 +17,17 @@ fn is_page(path: &str) -> bool {
     matches!(path, "/oauth/authorize" | "/oauth/login" | "/oauth/consent")
 }
 
-/// PagesFramable, PagesLeakReferrer, AuthorizeCors, ErrorPageWithoutCharset.
+/// PagesFramable, PagesLeakReferrer, AuthorizeCors, ErrorPageWithoutCharset, and the back
+/// office's two (its pages only).
 pub(super) async fn headers(ctx: &Ctx, request: Request, next: Next) -> Response {
-    if !is_page(request.uri().path()) {
+    let path = request.uri().path();
+    let applies = match ctx.defect {
+        Defect::BackofficeFramable | Defect::BackofficeLeaksReferrer => {
+            path.starts_with("/backoffice/")
+        }
+        _ => is_page(path),
+    };
+    if !applies {
         return next.run(request).await;
     }
     let mut response = next.run(request).await;
@@ -30,7 +38,7 @@ pub(super) async fn headers(ctx: &Ctx, request: Request, next: Next) -> Response
     let status = response.status();
     let headers = response.headers_mut();
     match ctx.defect {
-        Defect::PagesFramable if html => {
+        Defect::PagesFramable | Defect::BackofficeFramable if html => {
             headers.insert(
                 header::X_FRAME_OPTIONS,
                 HeaderValue::from_static("ALLOWALL"),
@@ -40,7 +48,7 @@ pub(super) async fn headers(ctx: &Ctx, request: Request, next: Next) -> Response
                 HeaderValue::from_static("default-src 'none'; style-src 'self'"),
             );
         }
-        Defect::PagesLeakReferrer if html => {
+        Defect::PagesLeakReferrer | Defect::BackofficeLeaksReferrer if html => {
             headers.insert(
                 header::REFERRER_POLICY,
                 HeaderValue::from_static("strict-origin-when-cross-origin"),

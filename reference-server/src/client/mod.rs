@@ -23,7 +23,7 @@ mod spec;
 mod validation;
 
 pub use spec::{ClientSpec, FieldError, NewClient, Rules, SpecSecret, validate_edit, validate_new};
-pub use validation::is_scope_token;
+pub use validation::{is_scope_token, one_year_after};
 
 use crate::catalogue::Catalogue;
 use crate::config::{Profile, parse_ip_net};

@@ -427,7 +427,7 @@ fn expiry(given: Option<&str>, now_unix: i64) -> Result<(String, i64), FieldErro
     Ok((text, cutoff))
 }
 
-fn one_year_after(today: Date) -> Date {
+pub fn one_year_after(today: Date) -> Date {
     let year = today.year() + 1;
     Date::from_calendar_date(year, today.month(), today.day())
         .or_else(|_| Date::from_calendar_date(year, Month::February, 28))

@@ -325,7 +325,7 @@ impl ClientView {
     }
 }
 
-fn rules(state: &AppState) -> Rules<'_> {
+pub(crate) fn rules(state: &AppState) -> Rules<'_> {
     Rules {
         catalogue: &state.catalogue,
         profile: state.config.profile,

@@ -32,8 +32,8 @@ pub(super) fn checks() -> Vec<Check> {
             ],
             Both,
             [Ua],
-            "login, consent and error pages refuse framing: X-Frame-Options DENY and CSP \
-             frame-ancestors 'none'",
+            "login, consent, error and the target's other pages refuse framing: \
+             X-Frame-Options DENY and CSP frame-ancestors 'none'",
             bcp_06a
         ),
         check!(
@@ -46,8 +46,8 @@ pub(super) fn checks() -> Vec<Check> {
             )],
             Both,
             [Ua],
-            "login, consent and error pages send Referrer-Policy no-referrer and load nothing \
-             from another origin",
+            "login, consent, error and the target's other pages send Referrer-Policy \
+             no-referrer and load nothing from another origin",
             bcp_06b
         ),
         check!(
@@ -135,7 +135,8 @@ fn headers_of<'a>(response: &'a RecordedResponse, name: &str) -> Vec<&'a str> {
         .collect()
 }
 
-/// Walks login and consent, then asks for two error pages; returns every HTML page served.
+/// Walks login and consent, asks for two error pages and opens the target's other `pages`;
+/// returns every HTML page served.
 /// A server that shows none has nothing to frame or to leak: the check skips.
 async fn visit_pages(ctx: &Ctx) -> Result<Vec<(String, RecordedResponse)>, Outcome> {
     let client = ctx.code_client().await?;
@@ -153,6 +154,11 @@ async fn visit_pages(ctx: &Ctx) -> Result<Vec<(String, RecordedResponse)>, Outco
         .await?;
     ua.authorize_once(&client_query(&client, "https://attacker.example/cb"))
         .await?;
+    // The other pages the target file names (a back office's sign-in, say).
+    let issuer = ctx.run.target.issuer.trim_end_matches('/');
+    for path in &ctx.run.target.pages {
+        ctx.send(ctx.http().get(format!("{issuer}{path}"))).await?;
+    }
     let pages = html_pages(ctx);
     if pages.is_empty() {
         return Err(skip(

@@ -1,0 +1,76 @@
+//! The back office under `/backoffice/`: the screens the seeds describe, server-rendered.
+//!
+//! - **Admin > API clients** (seeds 000, 001; `MERCHANT_ADMIN`): the `one_click` and `admin_api`
+//!   clients, **Action → New Client**, each client's settings page, **New Secret**, edit, delete.
+//! - **Settings → IAM → API Access** (seed 002; `API Access (Read)` to view, `API Access
+//!   (Change)` to add, edit and delete): the wallet clients.
+//!
+//! Every form goes through the admin API's own validation and storage ([`crate::client`],
+//! [`crate::store`]), so a page shows the message the API would give, at its field. The pages
+//! have their own session cookie (`Path=/backoffice`, `SameSite=Strict`, `HttpOnly`), an
+//! anti-forgery value in every form, and the roles are checked on every request, not only
+//! when drawing the controls (SEC-BCP-06 for framing and referrers).
+
+mod auth;
+mod clients;
+mod clients_view;
+mod fields;
+mod iam;
+mod iam_view;
+mod layout;
+mod session;
+
+use axum::Router;
+use axum::response::Redirect;
+use axum::routing::get;
+
+pub use session::Sessions;
+
+use crate::state::AppState;
+
+/// The three back-office roles, written as the seeds write them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// Seeds 000 and 001: "Admin > API clients".
+    MerchantAdmin,
+    /// Seed 002: view "Settings → IAM → API Access".
+    ApiAccessRead,
+    /// Seed 002: add, edit and delete there.
+    ApiAccessChange,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [
+        Role::MerchantAdmin,
+        Role::ApiAccessRead,
+        Role::ApiAccessChange,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::MerchantAdmin => "MERCHANT_ADMIN",
+            Role::ApiAccessRead => "API Access (Read)",
+            Role::ApiAccessChange => "API Access (Change)",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| role.name() == name)
+    }
+}
+
+/// The back office's routes, mounted at `/backoffice/`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/backoffice",
+            get(|| async { Redirect::to("/backoffice/") }),
+        )
+        .route("/backoffice/", get(auth::home))
+        .route("/backoffice/login", get(auth::login_page).post(auth::login))
+        .route("/backoffice/logout", axum::routing::post(auth::logout))
+        .route("/backoffice/assets/backoffice.css", get(layout::stylesheet))
+        .route("/backoffice/assets/backoffice.js", get(layout::script))
+        .merge(clients::routes())
+        .merge(iam::routes())
+}
