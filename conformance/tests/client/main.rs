@@ -1,0 +1,65 @@
+//! `conformance client` judged on clients we wrote: the fixture client passes both plans, each of
+//! its defects is caught by exactly the tests expected (the client-defect matrix), and the
+//! reports keep secrets and tokens out.
+
+mod matrix;
+mod reports;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use conformance::client::harness::Options;
+use conformance::client::{Plan, cli, select};
+use conformance::model::Profile;
+use conformance::report::CheckReport;
+
+/// The fixture client, built once per test binary (cargo test does not build another
+/// package's binaries for this one).
+fn fixture_client() -> &'static PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let status = std::process::Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "-p", "fixture-client"])
+            .status()
+            .expect("cargo build -p fixture-client");
+        assert!(status.success(), "the fixture client did not build");
+        let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let binary = target
+            .parent()
+            .expect("the target directory")
+            .join("debug")
+            .join("fixture-client");
+        assert!(binary.exists(), "{} is missing", binary.display());
+        binary
+    })
+}
+
+/// `sh -c` command running the fixture client for `plan`, with `defect` switched on.
+fn command(plan: Plan, defect: Option<&str>) -> String {
+    let mut line = format!("'{}' {}", fixture_client().display(), plan.as_str());
+    if let Some(defect) = defect {
+        line.push_str(&format!(" --defect {defect}"));
+    }
+    line
+}
+
+/// Every test of `plan` against `command`.
+async fn run_plan(plan: Plan, command: String) -> Vec<CheckReport> {
+    let tests = select(plan, &[]).expect("no --only");
+    let options = Options {
+        command,
+        timeout: Duration::from_secs(30),
+        profile: Profile::Vendor,
+    };
+    cli::run_tests(&tests, &options).await
+}
+
+/// The ids that did not pass (failed or warned), in plan order.
+fn red(reports: &[CheckReport]) -> Vec<String> {
+    reports
+        .iter()
+        .filter(|r| r.outcome != "pass")
+        .map(|r| r.id.clone())
+        .collect()
+}
