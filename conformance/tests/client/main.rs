@@ -19,10 +19,18 @@ use conformance::report::CheckReport;
 fn fixture_client() -> &'static PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
-        let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "-p", "fixture-client"])
-            .status()
-            .expect("cargo build -p fixture-client");
+        let mut cargo = std::process::Command::new(env!("CARGO"));
+        cargo.args(["build", "--quiet", "-p", "fixture-client"]);
+        // What cargo set for this test (CARGO_MANIFEST_DIR and the like) would make build
+        // scripts that watch them rebuild their crates, for this build and the next outer one.
+        for (name, _) in std::env::vars() {
+            let kept = ["CARGO_HOME", "CARGO_TARGET_DIR"].contains(&name.as_str())
+                || name.starts_with("CARGO_BUILD_");
+            if name.starts_with("CARGO_") && !kept {
+                cargo.env_remove(name);
+            }
+        }
+        let status = cargo.status().expect("cargo build -p fixture-client");
         assert!(status.success(), "the fixture client did not build");
         let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
         let binary = target

@@ -100,11 +100,13 @@ fn a_leaky_client_fails_and_its_reports_show_neither_its_secret_nor_its_token() 
     }
     let leak = checks.iter().find(|c| c["id"] == "cc-no-leak").unwrap();
     assert_eq!(leak["outcome"], "fail");
+    // Its standard error reached standard output through the pipe.
     assert!(
-        leak["client_run"]["stderr"]
+        leak["client_run"]["stdout"]
             .as_str()
             .unwrap()
-            .contains("[redacted]")
+            .contains("debug: access token [redacted]"),
+        "{leak}"
     );
     let junit = std::fs::read_to_string(folder.join("junit.xml")).unwrap();
     let mut reader = quick_xml::Reader::from_str(&junit);
