@@ -254,20 +254,17 @@ async fn drive(test: &ClientTest, options: &Options, prepared: &Prepared) -> Obs
     };
     let mut stopped = None;
     if test.plan == Plan::AuthorizationCode {
-        match tokio::time::timeout_at(deadline, url_receiver).await {
-            Ok(Ok(url)) => {
-                observation.authorization_url = Some(url.clone());
-                match browser::deliver(&prepared.ctx, test.setup.delivery, &url).await {
-                    Ok(delivered) => observation.delivered = delivered,
-                    Err(why) => {
-                        stopped = Some(format!(
-                            "stopped by the harness: its authorization request led to nothing to deliver ({why})"
-                        ));
-                    }
+        // Without a URL the client ended (or the time ran out): there is nothing to open.
+        if let Ok(Ok(url)) = tokio::time::timeout_at(deadline, url_receiver).await {
+            observation.authorization_url = Some(url.clone());
+            match browser::deliver(&prepared.ctx, test.setup.delivery, &url).await {
+                Ok(delivered) => observation.delivered = delivered,
+                Err(why) => {
+                    stopped = Some(format!(
+                        "stopped by the harness: its authorization request led to nothing to deliver ({why})"
+                    ));
                 }
             }
-            // The client ended (or the time ran out) without printing its URL.
-            Ok(Err(_)) | Err(_) => {}
         }
     }
     let ended = match stopped {
