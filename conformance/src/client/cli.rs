@@ -119,7 +119,8 @@ pub async fn main(args: ClientArgs) -> ExitCode {
     }
     let info = TargetInfo {
         name: format!("client-{}", args.name),
-        issuer: format!("{} plan", plan.as_str()),
+        // Each test has a server of its own, on a port of its own.
+        issuer: format!("in-process reference server, {} plan", plan.as_str()),
         profile: args.profile.as_str().into(),
     };
     let report = Report::new(info, started_at, clock.elapsed(), 0, results);

@@ -21,7 +21,7 @@ use crate::ctx::{Ctx, Run, plain_client};
 use crate::discovery::Endpoints;
 use crate::embedded::{Embedded, start_reference_with};
 use crate::http::{Exchange, RecordedRequest, RecordedResponse, Redactor, basic_user, curl_line};
-use crate::model::{Check, Outcome, Profile, Profiles, fail};
+use crate::model::{Check, Outcome, Profile, Profiles, skip};
 use crate::report::{CheckReport, ClientRun};
 
 /// The redirect URL registered for code-plan clients; the client listens on it with a port
@@ -403,8 +403,9 @@ pub fn report(
     started: Instant,
 ) -> CheckReport {
     let verdict = match &observation.exit {
+        // The harness could not set the test up: a missing premise, not the client's doing.
         Exit::NotRun(why) if observation.requests.is_empty() && !why.starts_with("stopped") => {
-            Err(fail("the client run", why))
+            Err(skip(format!("the client was not run: {why}")))
         }
         _ => (test.judge)(observation),
     };
