@@ -172,3 +172,55 @@ fn a_client_that_never_finishes_is_killed_at_the_timeout() {
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("timed out after 1 s"), "{stdout}");
 }
+
+/// `--serve`: the settings come out as `export` lines, the client (here the fixture client,
+/// started by hand as a service would be) acts on them, and the exit status typed in ends the
+/// test, judged from what the server recorded.
+#[test]
+fn serve_prints_the_settings_and_judges_what_the_client_then_sent() {
+    use std::io::{BufRead, BufReader, Write};
+
+    let reports = tempfile::tempdir().unwrap();
+    let mut serving = conformance()
+        .args(["client", "--plan", "client-credentials", "--serve"])
+        .args(["--only", "cc-token-reuse", "--name", "served"])
+        .arg("--report-dir")
+        .arg(reports.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(serving.stdout.take().unwrap()).lines();
+    let mut settings = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(export) = line.strip_prefix("export ") {
+            let (name, value) = export.split_once('=').unwrap();
+            settings.push((name.to_owned(), value.trim_matches('\'').to_owned()));
+        }
+        if line.contains("exit status") {
+            break;
+        }
+    }
+    let names: Vec<&str> = settings.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(
+        names.contains(&"OAUTH_CLIENT_SECRET") && names.contains(&"RESOURCE_CALLS"),
+        "{names:?}"
+    );
+
+    let client = Command::new(fixture_client())
+        .arg("client-credentials")
+        .envs(settings.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+        .status()
+        .unwrap();
+    assert!(client.success());
+    writeln!(serving.stdin.take().unwrap(), "0").unwrap();
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let status = serving.wait().unwrap();
+
+    assert_eq!(status.code(), Some(0), "{rest:?}");
+    assert!(
+        rest.iter().any(|l| l.contains("cc-token-reuse: pass")),
+        "{rest:?}"
+    );
+}
