@@ -25,15 +25,13 @@ fn read_all(dir: &Path) -> Vec<(String, String)> {
 fn a_leaky_client_fails_and_its_reports_show_neither_its_secret_nor_its_token() {
     let reports = tempfile::tempdir().unwrap();
     let printed = tempfile::tempdir().unwrap();
-    let log = printed.path().join("printed");
-    let secrets = printed.path().join("secrets");
     // The client prints its token on standard error; the command also keeps, outside the
-    // harness, what was printed and the secret it was given, to look for them afterwards.
+    // harness, what was printed and the secret it was given (a file per test: the tests run at
+    // once), to look for them afterwards.
     let run = format!(
-        "printf '%s\\n' \"$OAUTH_CLIENT_SECRET\" >> '{secrets}'; '{client}' client-credentials --defect log-token 2>&1 | tee -a '{log}'",
-        secrets = secrets.display(),
+        "printf '%s\\n' \"$OAUTH_CLIENT_SECRET\" > '{dir}/secret.'\"$OAUTH_CLIENT_ID\"; '{client}' client-credentials --defect log-token 2>&1 | tee '{dir}/printed.'\"$OAUTH_CLIENT_ID\"",
+        dir = printed.path().display(),
         client = fixture_client().display(),
-        log = log.display(),
     );
 
     let output = conformance()
@@ -56,28 +54,45 @@ fn a_leaky_client_fails_and_its_reports_show_neither_its_secret_nor_its_token() 
                 .is_some_and(|n| n.to_string_lossy().ends_with("-client-leaky"))
         })
         .expect("a <time>-client-leaky folder");
-    let secrets: Vec<String> = std::fs::read_to_string(&secrets)
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
-        .collect();
-    let tokens: Vec<String> = std::fs::read_to_string(&log)
-        .unwrap()
-        .lines()
+    let kept = |prefix: &str| -> Vec<String> {
+        std::fs::read_dir(printed.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+            .flat_map(|e| {
+                std::fs::read_to_string(e.path())
+                    .unwrap()
+                    .lines()
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let secrets = kept("secret.");
+    let tokens: Vec<String> = kept("printed.")
+        .iter()
         .filter_map(|l| l.strip_prefix("debug: access token "))
         .map(str::to_owned)
         .collect();
     assert_eq!(secrets.len(), 2, "one secret per test");
     assert!(!tokens.is_empty(), "the client printed its tokens");
+    assert!(
+        tokens.iter().all(|t| t.len() >= 32),
+        "whole tokens, one a line"
+    );
     assert!(secrets.iter().any(|s| s.contains("+/:%= ")), "{secrets:?}");
     for (name, text) in read_all(&folder)
         .into_iter()
         .chain(read_all(&reports.path().join("latest")))
     {
-        for secret in secrets.iter().chain(&tokens) {
+        for (i, secret) in secrets.iter().chain(&tokens).enumerate() {
+            let at = text.find(secret.as_str());
             assert!(
-                !text.contains(secret.as_str()),
-                "{name} shows a secret or token"
+                at.is_none(),
+                "{name} shows secret or token #{i} (of {} secrets, then tokens), in `{}`",
+                secrets.len(),
+                at.map(|at| text[at.saturating_sub(120)..at].to_owned())
+                    .unwrap_or_default()
             );
         }
     }
