@@ -113,6 +113,7 @@ mod tests {
                 duration_ms: 1,
                 transcript: Vec::new(),
                 transcript_omitted: 0,
+                client_run: None,
                 cases: None,
                 counterexample: None,
             })

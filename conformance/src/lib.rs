@@ -7,10 +7,13 @@
 //! - [`ctx`]: what a check works with; [`ua`]: the scripted user agent;
 //! - [`http`]: recorded exchanges, redaction, replay lines;
 //! - [`runner`]: concurrency and selection; [`report`]: the four report files;
-//! - [`checks`]: the catalog, one module per group; [`embedded`]: the default target.
+//! - [`checks`]: the catalog, one module per group; [`embedded`]: the default target;
+//! - [`client`]: the other way round, `conformance client`: a client judged by the embedded server.
 
 pub mod baseline;
 pub mod checks;
+#[cfg(feature = "embedded")]
+pub mod client;
 pub mod ctx;
 pub mod discovery;
 #[cfg(feature = "embedded")]

@@ -76,11 +76,25 @@ struct Cli {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Checks an OAuth 2.0 client instead: the reference server misbehaves on purpose, one
+    /// test at a time, and judges what the client sends (docs/client.md).
+    #[cfg(feature = "embedded")]
+    Client(conformance::client::cli::ClientArgs),
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    #[cfg(feature = "embedded")]
+    if let Some(Command::Client(args)) = cli.command {
+        return conformance::client::cli::main(args).await;
+    }
     if cli.list {
         list();
         return ExitCode::SUCCESS;

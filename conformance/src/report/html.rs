@@ -227,6 +227,15 @@ fn check_block(check: &CheckReport) -> Markup {
                         }
                     }
                 }
+                @if let Some(client) = &check.client_run {
+                    div.property {
+                        p { "Client: " span.mono { (client.command) } ", " strong { (client.exit) } "." }
+                        h4 { "Standard output" }
+                        pre.block { (client.stdout) }
+                        h4 { "Standard error" }
+                        pre.block { (client.stderr) }
+                    }
+                }
                 @if check.transcript.is_empty() {
                     p.muted { "No HTTP exchange." }
                 } @else {

@@ -118,6 +118,19 @@ pub struct CheckReport {
     pub cases: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub counterexample: Option<Counterexample>,
+    /// A client test's run of the client under test (`conformance client`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_run: Option<ClientRun>,
+}
+
+/// How the client under test ended, and what it printed (secrets redacted).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ClientRun {
+    pub command: String,
+    /// `exit 0`, `exit 1`, `killed by a signal`, `timed out after 30 s`.
+    pub exit: String,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 /// A check that sends thousands of requests (TOKEN-RESP-05) keeps this many exchanges from its
@@ -172,6 +185,7 @@ impl CheckReport {
             transcript_omitted,
             cases: None,
             counterexample: None,
+            client_run: None,
         }
     }
 }

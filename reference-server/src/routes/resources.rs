@@ -31,6 +31,8 @@ pub enum BearerError {
     InvalidRequest,
     InvalidToken,
     InsufficientScope(String),
+    /// A token that carries no user at a resource about the user (RFC 6750 §3.1).
+    NoUser,
     NotFound,
     Internal(OAuthError),
 }
@@ -66,6 +68,13 @@ impl IntoResponse for BearerError {
                 StatusCode::FORBIDDEN,
                 format!(
                     "Bearer realm=\"{REALM}\", error=\"insufficient_scope\", scope=\"{scope}\""
+                ),
+                Some("insufficient_scope"),
+            ),
+            BearerError::NoUser => (
+                StatusCode::FORBIDDEN,
+                format!(
+                    "Bearer realm=\"{REALM}\", error=\"insufficient_scope\", error_description=\"this resource needs a token issued for a user\""
                 ),
                 Some("insufficient_scope"),
             ),
@@ -217,8 +226,10 @@ pub async fn identity(
     .await
 }
 
-/// `GET /resources/identity/me`: who is behind an identity_api token. For a user's token, the
-/// end user; for a client's own token, the client.
+/// `GET /resources/identity/me`: the end user behind an identity_api token. A token that
+/// carries no user (a client's own, from client_credentials) is refused with 403
+/// `insufficient_scope` (RFC 6750 §3.1): answering it with the client as `sub` would let a
+/// client that guessed a grant pass for a logged-in user.
 pub async fn identity_me(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -230,22 +241,16 @@ pub async fn identity_me(
         .record
         .username
         .as_deref()
-        .and_then(|name| state.users.get(name));
-    let mut response = match user {
-        Some(user) => Json(json!({
-            "sub": live.record.subject,
-            "username": user.username,
-            "name": user.name,
-            "email": user.email,
-            "client_id": live.client.client_id,
-            "scope": crate::scope::join(&live.scope),
-        })),
-        None => Json(json!({
-            "sub": live.record.subject,
-            "client_id": live.client.client_id,
-            "scope": crate::scope::join(&live.scope),
-        })),
-    }
+        .and_then(|name| state.users.get(name))
+        .ok_or(BearerError::NoUser)?;
+    let mut response = Json(json!({
+        "sub": live.record.subject,
+        "username": user.username,
+        "name": user.name,
+        "email": user.email,
+        "client_id": live.client.client_id,
+        "scope": crate::scope::join(&live.scope),
+    }))
     .into_response();
     response
         .headers_mut()

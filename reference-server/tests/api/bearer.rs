@@ -279,7 +279,12 @@ async fn bearer_06_token_without_this_resource_in_aud_is_401_invalid_token() {
     let id = view["client_id"].as_str().unwrap();
     let token = app.access_token(id, &secret).await;
 
-    let own = get_with(&app, "/resources/identity/me", &format!("Bearer {token}")).await;
+    let own = get_with(
+        &app,
+        "/resources/identity/profile",
+        &format!("Bearer {token}"),
+    )
+    .await;
     let foreign = get_with(&app, BACKOFFICE, &format!("Bearer {token}")).await;
     let wallet = get_with(
         &app,
@@ -289,6 +294,15 @@ async fn bearer_06_token_without_this_resource_in_aud_is_401_invalid_token() {
     .await;
 
     assert_eq!(own.status(), StatusCode::OK, "identity_api accepts it");
+    let me = get_with(&app, "/resources/identity/me", &format!("Bearer {token}")).await;
+    assert_eq!(me.status(), StatusCode::FORBIDDEN, "a token without a user");
+    assert_eq!(
+        bearer_challenge(me.headers())
+            .get("error")
+            .map(String::as_str),
+        Some("insufficient_scope"),
+        "identity/me is about a user: RFC 6750 §3.1"
+    );
     for (what, response) in [("backoffice_api", foreign), ("wallet_api", wallet)] {
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{what}");
         let challenge = bearer_challenge(response.headers());

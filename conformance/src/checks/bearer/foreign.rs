@@ -4,7 +4,9 @@
 use serde_json::json;
 
 use super::resource::demo_resource;
-use super::{BACKOFFICE, IDENTITY_ME, Protected, bearer, bearer_params, is_success};
+use super::{
+    BACKOFFICE, IDENTITY_ME, IDENTITY_PROFILE, Protected, bearer, bearer_params, is_success,
+};
 use crate::check;
 use crate::checks::support::{IfAbsent, access_token, client_code, refresh_token, user_tokens};
 use crate::ctx::Ctx;
@@ -61,7 +63,7 @@ async fn bearer_06(ctx: Ctx) -> CheckResult {
     let reason = "needs the reference server's demo resources for two resource ids and its admin \
                   API (a [resource] table names one resource)";
     let backoffice = demo_resource(&ctx, BACKOFFICE, reason)?;
-    let identity = demo_resource(&ctx, IDENTITY_ME, reason)?;
+    let identity = demo_resource(&ctx, IDENTITY_PROFILE, reason)?;
     let client = ctx
         .client_with(json!({
             "kind": "one_click",

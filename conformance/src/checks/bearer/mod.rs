@@ -23,6 +23,8 @@ pub(super) use resource::{Protected, bearer, is_success};
 const BACKOFFICE: &str = "/resources/backoffice/orders";
 const WALLET_REPORTS: &str = "/resources/wallet/reports";
 const IDENTITY_ME: &str = "/resources/identity/me";
+/// An identity_api resource gated by audience only: it serves a client's own token too.
+const IDENTITY_PROFILE: &str = "/resources/identity/profile";
 
 pub(super) fn checks() -> Vec<Check> {
     [
