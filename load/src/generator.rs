@@ -310,8 +310,9 @@ async fn run_gated_step(
     }
     let configuration =
         GooseConfiguration::parse_args_default(&options).map_err(|e| format!("goose: {e}"))?;
-    let mut attack =
-        GooseAttack::initialize_with_config(configuration).map_err(|e| e.to_string())?;
+    let mut attack = GooseAttack::initialize_with_config(configuration)
+        .and_then(crate::run::one_placeholder_client)
+        .map_err(|e| e.to_string())?;
     for persona in plan.scenario.personas(fixture) {
         attack = attack.register_scenario(paced(persona, &step)?);
     }
