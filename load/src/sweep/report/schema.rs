@@ -11,7 +11,9 @@ use crate::sweep::logic::{SearchEnd, SearchResult, Slo, StepMeasurement, Verdict
 /// 2: the server's CPU per step (`server_cpu_cores`, `server_cpu_us_per_request`) and
 /// `environment.server_cpu`, present when the sweep metered the server's process; and
 /// `generator_limit_rps`, present when the generator bounded the search.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: `generators` per step (each generator process's CPU, lag p99, planned and sent),
+/// present when several drove the step (`--generators`).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The server under load.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
