@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::schema::Sweep;
-use super::wording::{started, step_figures};
+use super::wording::{GENERATOR_COLUMNS, generator_rows, started, step_figures};
 
 fn markdown_cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
@@ -70,26 +70,17 @@ pub fn summary_markdown(sweep: &Sweep) -> String {
 
 /// Each generator process's CPU and lag, for steps that several drove (`--generators`).
 fn generator_table(sweep: &Sweep, out: &mut String) {
-    if sweep.steps.iter().all(|step| step.generators.is_empty()) {
+    let rows = generator_rows(sweep);
+    if rows.is_empty() {
         return;
     }
-    out.push_str(
-        "\n## Generators\n\n| step | generator | CPU cores | lag p99 ms | sent | planned |\n\
-         |---:|---:|---:|---:|---:|---:|\n",
+    let _ = writeln!(
+        out,
+        "\n## Generators\n\n| {} |\n|---:|---:|---:|---:|---:|---:|",
+        GENERATOR_COLUMNS.join(" | ")
     );
-    for (index, step) in sweep.steps.iter().enumerate() {
-        for (generator, figures) in step.generators.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {:.2} | {:.2} | {} | {} |",
-                index + 1,
-                generator + 1,
-                figures.cpu_cores,
-                figures.lag_p99_ms,
-                figures.sent,
-                figures.planned
-            );
-        }
+    for row in rows {
+        let _ = writeln!(out, "| {} |", row.join(" | "));
     }
 }
 
