@@ -82,6 +82,15 @@ async fn search(
     let started_at = OffsetDateTime::now_utc();
     let mut steps = Vec::new();
     let mut interrupted = false;
+    if args.generators.is_some() {
+        // Ctrl-C reaches the generator processes too, whose goose ends the step and reports
+        // it interrupted; this process must outlive them to write the reports and clean up.
+        tokio::spawn(async {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("load: interrupted; the generators are ending their step");
+            }
+        });
+    }
     while let Some(rate) = planner.next_rate() {
         if rate > args.max_rps {
             eprintln!("load: the next step would offer {rate} rps, over --max-rps; stopping");
