@@ -1,37 +1,21 @@
-//! `load sweep`: the open-model capacity search, one goose attack per step.
-//!
-//! In a step every scenario operation first takes its slot from the step's [`Pacer`] (the
-//! intended send time, whatever the server is doing), sleeps until it is due, sends, and
-//! records its latency from that intended time into the [`Recorder`]; goose keeps its own
-//! metrics and reports beside. The pacer starts once every user has finished its setup, and
-//! the step ends (goose's killswitch) when the last planned request has completed.
+//! `load sweep`: the open-model capacity search, one goose attack per step (see
+//! [`crate::generator`] for how a step runs, in this process or in several generator
+//! processes), judged and reported by [`crate::sweep`].
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
-use goose::config::GooseConfiguration;
-use goose::prelude::*;
 use time::OffsetDateTime;
-use tokio::sync::watch;
-use tokio::time::Instant;
 
 use crate::cli::SweepArgs;
 use crate::environment::Environment;
+use crate::generator::{StepPlan, drive_step, generator_folder, run_step};
 use crate::goose_report::{Origin, annotate};
 use crate::run::{report_folder, write_facts};
-use crate::scenarios::Persona;
 use crate::sweep::{
-    Connection, CpuMeter, GeneratorLimits, Outcome, Pacer, Planner, PlannerConfig, Recorder, Slo,
-    StepMeasurement, StepReport, Sweep, Target, Verdict, available_cpus, judge, users_for,
-    write_reports,
+    Connection, GeneratorLimits, Planner, PlannerConfig, Slo, StepReport, Sweep, Target, Verdict,
+    available_cpus, judge, users_for, write_reports,
 };
-
-/// How long users may take over their setup before the schedule starts anyway.
-const SETUP_LIMIT: Duration = Duration::from_secs(30);
-/// Between the last user's setup and the first slot.
-const SCHEDULE_DELAY: Duration = Duration::from_millis(50);
 
 /// What a sweep did.
 #[derive(Debug)]
@@ -98,6 +82,15 @@ async fn search(
     let started_at = OffsetDateTime::now_utc();
     let mut steps = Vec::new();
     let mut interrupted = false;
+    if args.generators.is_some() {
+        // Ctrl-C reaches the generator processes too, whose goose ends the step and reports
+        // it interrupted; this process must outlive them to write the reports and clean up.
+        tokio::spawn(async {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("load: interrupted; the generators are ending their step");
+            }
+        });
+    }
     while let Some(rate) = planner.next_rate() {
         if rate > args.max_rps {
             eprintln!("load: the next step would offer {rate} rps, over --max-rps; stopping");
@@ -236,34 +229,81 @@ async fn measured_step(
     let step_dir = dir.join(&folder);
     std::fs::create_dir_all(&step_dir)
         .map_err(|e| format!("creating {}: {e}", step_dir.display()))?;
-    let duration = Duration::from_secs_f64(args.step_seconds);
-    let (measurement, interrupted) =
-        run_step(environment, args, &step_dir, rate, duration, users).await?;
+    let plan = StepPlan {
+        scenario: args.target.scenario,
+        rate_rps: rate,
+        duration: Duration::from_secs_f64(args.step_seconds),
+        users,
+        server_pid: args.server_pid,
+        goose_reports: args.goose_metrics.then(|| step_dir.clone()),
+    };
+    let (measurement, interrupted) = match args.generators {
+        None => run_step(&environment.fixture, &plan).await?,
+        Some(generators) => {
+            let exe = match &args.generator_exe {
+                Some(exe) => exe.clone(),
+                None => std::env::current_exe()
+                    .map_err(|e| format!("finding the load binary for --generators: {e}"))?,
+            };
+            drive_step(&exe, &environment.fixture, &plan, usize::from(generators)).await?
+        }
+    };
     let verdict = judge(&measurement, slo, limits);
-    let goose_page = step_dir.join("report.html");
-    if let Err(e) = annotate(
-        &goose_page,
-        Origin::SweepStep {
-            sweep_page: "../sweep.html",
-        },
-    ) {
-        eprintln!(
-            "load: {}: adding the note on its graphs: {e}",
-            goose_page.display()
-        );
+    // Goose's own report, when it kept metrics: one per generator process.
+    let goose_pages: Vec<(String, &str)> = match (args.goose_metrics, args.generators) {
+        (false, _) => Vec::new(),
+        (true, None) => vec![(format!("{folder}/report.html"), "../sweep.html")],
+        (true, Some(n)) => (0..usize::from(n))
+            .map(|i| {
+                (
+                    format!("{folder}/{}/report.html", generator_folder(i)),
+                    "../../sweep.html",
+                )
+            })
+            .collect(),
+    };
+    for (page, sweep_page) in &goose_pages {
+        let path = dir.join(page);
+        if let Err(e) = annotate(&path, Origin::SweepStep { sweep_page }) {
+            eprintln!(
+                "load: {}: adding the note on its graphs: {e}",
+                path.display()
+            );
+        }
     }
     let report = StepReport::new(
         &measurement,
         &verdict,
-        Some(format!("{folder}/report.html")),
+        goose_pages.into_iter().next().map(|(page, _)| page),
     );
     eprintln!(
-        "load: step {index}: offered {rate} rps, {users} users: achieved {:.1} rps, p99 {:.2} ms, errors {:.3} %, lag p99 {:.2} ms, generator {:.2} cores{}: {}{}",
+        "load: step {index}: offered {rate} rps, {users} users: achieved {:.1} rps, p99 {:.2} ms, errors {:.3} %, lag p99 {:.2} ms, generator {:.2} cores{}{}{}: {}{}",
         report.achieved_rps,
         report.p99_ms,
         report.error_ratio * 100.0,
         report.lag_p99_ms,
         report.generator_cpu_cores,
+        if report.achieved_rps > 0.0 {
+            format!(
+                " ({:.1} µs per request)",
+                report.generator_cpu_cores * 1e6 / report.achieved_rps
+            )
+        } else {
+            String::new()
+        },
+        report
+            .generators
+            .iter()
+            .enumerate()
+            .map(|(i, g)| format!(
+                "{}#{} {:.2} cores, lag p99 {:.2} ms",
+                if i == 0 { " [" } else { "; " },
+                i + 1,
+                g.cpu_cores,
+                g.lag_p99_ms
+            ))
+            .chain((!report.generators.is_empty()).then(|| "]".to_owned()))
+            .collect::<String>(),
         match (report.server_cpu_cores, report.server_cpu_us_per_request) {
             (Some(cores), Some(per_request)) =>
                 format!(", server {cores:.2} cores ({per_request:.0} µs per request)"),
@@ -278,250 +318,6 @@ async fn measured_step(
         }
     );
     Ok((report, verdict, interrupted))
-}
-
-/// The shared state of one step: readiness, the schedule, the recording, the end.
-struct Step {
-    users: usize,
-    rate: f64,
-    duration: Duration,
-    ready: AtomicUsize,
-    ready_tx: watch::Sender<usize>,
-    server_pid: Option<u32>,
-    schedule: OnceLock<(Pacer, Meters)>,
-    recorder: Mutex<Option<Recorder>>,
-    completed: AtomicU64,
-    cpu_cores: Mutex<Option<CpuReading>>,
-    done_tx: watch::Sender<bool>,
-    ended_by_schedule: AtomicBool,
-}
-
-impl Step {
-    fn new(users: usize, rate: f64, duration: Duration, server_pid: Option<u32>) -> Self {
-        let shards = 2 * available_cpus();
-        Self {
-            users,
-            rate,
-            duration,
-            server_pid,
-            ready: AtomicUsize::new(0),
-            ready_tx: watch::channel(0).0,
-            schedule: OnceLock::new(),
-            recorder: Mutex::new(Some(Recorder::new(shards))),
-            completed: AtomicU64::new(0),
-            cpu_cores: Mutex::new(None),
-            done_tx: watch::channel(false).0,
-            ended_by_schedule: AtomicBool::new(false),
-        }
-    }
-
-    fn user_ready(&self) {
-        let ready = self.ready.fetch_add(1, Ordering::AcqRel) + 1;
-        self.ready_tx.send_replace(ready);
-    }
-
-    /// The schedule, started once every user is ready (or the setup limit has passed).
-    async fn pacer(&self) -> &Pacer {
-        if let Some((pacer, _)) = self.schedule.get() {
-            return pacer;
-        }
-        let mut ready = self.ready_tx.subscribe();
-        let _ = tokio::time::timeout(SETUP_LIMIT, ready.wait_for(|n| *n >= self.users)).await;
-        &self
-            .schedule
-            .get_or_init(|| {
-                (
-                    Pacer::new(self.rate, Instant::now() + SCHEDULE_DELAY, self.duration),
-                    Meters {
-                        generator: CpuMeter::start(),
-                        server: self.server_pid.map(CpuMeter::start_for),
-                    },
-                )
-            })
-            .0
-    }
-
-    fn record(&self, intended: Instant, sent: Instant, done: Instant, outcome: Outcome) {
-        if let Some(recorder) = self
-            .recorder
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-        {
-            recorder.record(intended, sent, done, outcome);
-        }
-        let planned = self.schedule.get().map_or(0, |(pacer, _)| pacer.planned());
-        if self.completed.fetch_add(1, Ordering::AcqRel) + 1 == planned {
-            self.end();
-        }
-    }
-
-    /// The last planned request is in: note the CPU used and stop the attack.
-    fn end(&self) {
-        if let Some((_, meters)) = self.schedule.get() {
-            *self
-                .cpu_cores
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner) = Some(meters.read());
-        }
-        self.ended_by_schedule.store(true, Ordering::Release);
-        self.done_tx.send_replace(true);
-        goose::trigger_killswitch("the step's schedule is complete");
-    }
-
-    /// A user with no slot left waits here for the step's end.
-    async fn wait_end(&self) {
-        let mut done = self.done_tx.subscribe();
-        if *done.borrow() {
-            // Goose is stopping users; don't spin until it reaches this one.
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            return;
-        }
-        let _ = tokio::time::timeout(SETUP_LIMIT, done.wait_for(|d| *d)).await;
-    }
-
-    fn measurement(&self) -> Option<StepMeasurement> {
-        let (pacer, meters) = self.schedule.get()?;
-        let recorder = self
-            .recorder
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()?;
-        let cpu = self
-            .cpu_cores
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .unwrap_or_else(|| meters.read());
-        let mut measurement =
-            recorder.finish(pacer, cpu.generator.unwrap_or(0.0), available_cpus());
-        measurement.server_cpu_cores = cpu.server;
-        Some(measurement)
-    }
-}
-
-/// CPU meters started with a step's schedule: the generator's, and the server's when known.
-struct Meters {
-    generator: CpuMeter,
-    server: Option<CpuMeter>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct CpuReading {
-    generator: Option<f64>,
-    server: Option<f64>,
-}
-
-impl Meters {
-    fn read(&self) -> CpuReading {
-        CpuReading {
-            generator: self.generator.cores(),
-            server: self.server.as_ref().and_then(CpuMeter::cores),
-        }
-    }
-}
-
-fn paced_setup(step: &Arc<Step>, setup: TransactionFunction) -> TransactionFunction {
-    let step = Arc::clone(step);
-    Arc::new(move |user| {
-        let step = Arc::clone(&step);
-        let setup = Arc::clone(&setup);
-        Box::pin(async move {
-            let result = setup(user).await;
-            step.user_ready();
-            result
-        })
-    })
-}
-
-fn paced_operation(step: &Arc<Step>, operation: TransactionFunction) -> TransactionFunction {
-    let step = Arc::clone(step);
-    Arc::new(move |user| {
-        let step = Arc::clone(&step);
-        let operation = Arc::clone(&operation);
-        Box::pin(async move {
-            let pacer = step.pacer().await;
-            let Some(intended) = pacer.next_slot() else {
-                step.wait_end().await;
-                return Ok(());
-            };
-            tokio::time::sleep_until(intended).await;
-            let sent = Instant::now();
-            let result = operation(user).await;
-            let outcome = if result.is_ok() {
-                Outcome::Ok
-            } else {
-                Outcome::Error
-            };
-            step.record(intended, sent, Instant::now(), outcome);
-            result
-        })
-    })
-}
-
-/// One goose attack at `rate`; returns the measurement and whether Ctrl-C stopped it.
-async fn run_step(
-    environment: &Environment,
-    args: &SweepArgs,
-    step_dir: &Path,
-    rate: f64,
-    duration: Duration,
-    users: usize,
-) -> Result<(StepMeasurement, bool), String> {
-    if goose::is_killswitch_triggered() {
-        return Err("interrupted".to_owned());
-    }
-    let fixture = &environment.fixture;
-    let step = Arc::new(Step::new(users, rate, duration, args.server_pid));
-    // Generous: the step normally ends by the killswitch when its schedule is done.
-    let run_time = (SETUP_LIMIT + duration + SETUP_LIMIT).as_secs();
-    let html = step_dir.join("report.html").display().to_string();
-    let json = step_dir.join("report.json").display().to_string();
-    let options: Vec<String> = vec![
-        "--host".into(),
-        fixture.origin.clone(),
-        "--users".into(),
-        users.to_string(),
-        "--increase-rate".into(),
-        (users * 20).to_string(),
-        "--run-time".into(),
-        format!("{run_time}s"),
-        "--report-file".into(),
-        html,
-        "--report-file".into(),
-        json,
-        "--no-telnet".into(),
-        "--no-print-metrics".into(),
-        "--quiet".into(),
-    ];
-    let configuration =
-        GooseConfiguration::parse_args_default(&options).map_err(|e| format!("goose: {e}"))?;
-    let mut attack =
-        GooseAttack::initialize_with_config(configuration).map_err(|e| e.to_string())?;
-    for persona in args.target.scenario.personas(fixture) {
-        attack = attack.register_scenario(paced(persona, &step)?);
-    }
-    let outcome = attack.execute().await;
-    let ended_by_schedule = step.ended_by_schedule.load(Ordering::Acquire);
-    let interrupted = goose::is_killswitch_triggered() && !ended_by_schedule;
-    if ended_by_schedule {
-        goose::reset_killswitch();
-    }
-    match outcome {
-        Ok(_) | Err(GooseError::ThresholdsFailed { .. }) => {}
-        Err(e) => return Err(format!("goose: {e}")),
-    }
-    let measurement = step
-        .measurement()
-        .ok_or_else(|| "the step's schedule never started".to_owned())?;
-    Ok((measurement, interrupted))
-}
-
-fn paced(persona: Persona, step: &Arc<Step>) -> Result<Scenario, String> {
-    let mut persona = persona;
-    persona.setup.function = paced_setup(step, persona.setup.function);
-    persona
-        .into_scenario(|operation| paced_operation(step, operation))
-        .map_err(|e| e.to_string())
 }
 
 /// The line `load sweep` ends with: the sentence its reports lead with, and p99 at half the
@@ -566,6 +362,7 @@ mod tests {
             verdict: "pass".to_owned(),
             reasons: Vec::new(),
             goose_report: None,
+            generators: Vec::new(),
         }
     }
 

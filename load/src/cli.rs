@@ -18,11 +18,17 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once per process: a boxed sweep would only make every caller unbox it.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// One goose attack of a scenario; goose's own options pass through.
     Run(Box<RunArgs>),
     /// Offered rate step by step until p99 breaks the SLO; finds the saturation rate.
     Sweep(SweepArgs),
+    /// One generator's part of a sweep step (`sweep --generators`): a job on stdin, its
+    /// measurement on stdout.
+    #[command(hide = true)]
+    Generate,
 }
 
 /// What both commands need: the scenario, the target, where reports go.
@@ -95,4 +101,15 @@ pub struct SweepArgs {
     /// figure the generator sharing the machine cannot bend.
     #[arg(long, value_name = "PID")]
     pub server_pid: Option<u32>,
+    /// Drive each step from N generator processes (one thread each), the offered rate split
+    /// evenly and their histograms merged; without it, this process generates.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub generators: Option<u16>,
+    /// Keep goose's own per-request metrics and its report.html per step (costs the
+    /// generator CPU per request; the sweep's figures do not need them).
+    #[arg(long)]
+    pub goose_metrics: bool,
+    /// The `load` binary the generator processes run; this one by default.
+    #[arg(skip)]
+    pub generator_exe: Option<PathBuf>,
 }

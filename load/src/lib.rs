@@ -6,14 +6,15 @@
 //! - [`scenarios`]: one module per persona; each turns the environment into goose
 //!   transactions named by endpoint and grant, whose response bodies are validated;
 //! - [`run`]: `load run`, one goose attack with goose's own options;
-//! - [`capacity`]: `load sweep`, goose attacks paced by intended send time, judged and
-//!   reported by [`sweep`];
+//! - [`capacity`]: `load sweep`, goose attacks paced by intended send time (run by
+//!   [`generator`], in this process or in several), judged and reported by [`sweep`];
 //! - [`goose_report`]: the note `load` puts at the top of goose's own `report.html`;
 //! - [`cli`]: the command line.
 
 pub mod capacity;
 pub mod cli;
 pub mod environment;
+pub mod generator;
 pub mod goose_report;
 pub mod http;
 pub mod run;

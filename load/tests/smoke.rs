@@ -152,6 +152,7 @@ async fn a_tiny_sweep_against_healthz_writes_its_reports() {
         "0.5",
         "--max-steps",
         "2",
+        "--goose-metrics",
     ]) else {
         panic!("not a sweep");
     };
@@ -244,6 +245,87 @@ async fn a_sweep_meters_the_server_process_it_is_given() {
         );
     }
     assert!(read(&dir.join("summary.md")).contains("server CPU µs per request"));
+}
+
+/// Two generator processes (the `load` binary) share each step against a server on loopback:
+/// the step's counts are theirs added, and each one's CPU and lag are reported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tiny_sweep_from_two_generator_processes_merges_their_parts() {
+    let _turn = TURN.lock().await;
+    let server = conformance::embedded::start_reference(conformance::model::Profile::Vendor)
+        .await
+        .unwrap();
+    // Its admin API provisions the clients the generators share.
+    let admin = server.target.admin.clone().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let target = files.path().join("target.toml");
+    std::fs::write(
+        &target,
+        format!(
+            "name = \"two generators\"\nissuer = \"{}\"\nprofile = \"vendor\"\n\
+             admin = {{ client_id = \"{}\", client_secret = \"{}\" }}\n",
+            server.server.base_url(),
+            admin.client_id,
+            admin.client_secret.expose()
+        ),
+    )
+    .unwrap();
+    let pid = std::process::id().to_string();
+    let Command::Sweep(mut args) = command(&[
+        "sweep",
+        "--scenario",
+        "client_credentials",
+        "--target",
+        target.to_str().unwrap(),
+        "--generators",
+        "2",
+        "--server-pid",
+        &pid,
+        "--report-dir",
+        files.path().to_str().unwrap(),
+        "--start-rps",
+        "40",
+        "--step-seconds",
+        "1",
+        "--max-steps",
+        "2",
+    ]) else {
+        panic!("not a sweep");
+    };
+    args.generator_exe = Some(env!("CARGO_BIN_EXE_load").into());
+
+    let outcome = load::capacity::sweep(args).await.unwrap();
+    server.server.shutdown().await.unwrap();
+
+    let dir = &outcome.report_dir;
+    let sweep: Value = serde_json::from_str(&read(&dir.join("sweep.json"))).unwrap();
+    let steps = sweep["steps"].as_array().unwrap();
+    assert!(steps.len() >= 2, "{sweep}");
+    assert_eq!(steps[0]["offered_rps"], 40.0);
+    for step in steps {
+        let generators = step["generators"].as_array().unwrap();
+        assert_eq!(generators.len(), 2, "{step}");
+        let field =
+            |name: &str| -> u64 { generators.iter().map(|g| g[name].as_u64().unwrap()).sum() };
+        assert_eq!(step["sent"].as_u64(), Some(field("sent")), "{step}");
+        assert_eq!(step["planned"].as_u64(), Some(field("planned")), "{step}");
+        for generator in generators {
+            assert!(generator["sent"].as_u64().unwrap() > 0, "{step}");
+            assert!(generator["lag_p99_ms"].as_f64().unwrap() >= 0.0, "{step}");
+        }
+        assert_eq!(step["error_ratio"], 0.0, "{step}");
+        assert_eq!(
+            step["achieved_rps"], step["offered_rps"],
+            "every planned request completed: {step}"
+        );
+        assert!(step["server_cpu_cores"].as_f64().is_some(), "{step}");
+    }
+    assert_eq!(
+        steps[0]["sent"], 40,
+        "one second at 40 rps, split 20 and 20"
+    );
+    let summary = read(&dir.join("summary.md"));
+    assert!(summary.contains("## Generators"), "{summary}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,7 +7,10 @@ use clap::Parser as _;
 use load::cli::{Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let command = match Cli::parse().command {
+        Command::Generate => return generate(),
+        command => command,
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -19,11 +22,35 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(async {
-        match cli.command {
+        match command {
             Command::Run(args) => run(*args).await,
             Command::Sweep(args) => sweep(args).await,
+            // Runs before this runtime exists (it builds its own).
+            Command::Generate => ExitCode::from(2),
         }
     })
+}
+
+/// A generator process of `load sweep --generators`: one thread, like one core of wrk, so
+/// that no request waits on a wake-up from another thread.
+fn generate() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("load generate: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(load::generator::generate()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("load generate: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 async fn run(args: load::cli::RunArgs) -> ExitCode {

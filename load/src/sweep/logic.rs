@@ -5,6 +5,8 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
+use super::generators::GeneratorFigures;
+
 /// Highest value a histogram holds: one minute in microseconds. Longer samples saturate here,
 /// which still fails any sensible SLO.
 const HISTOGRAM_MAX_MICROS: u64 = 60_000_000;
@@ -93,6 +95,8 @@ pub struct StepMeasurement {
     pub server_cpu_cores: Option<f64>,
     /// Cores the machine offers.
     pub available_cpus: usize,
+    /// Each generator process's figures, when several drove the step (`--generators`).
+    pub generators: Vec<GeneratorFigures>,
 }
 
 impl StepMeasurement {
@@ -490,6 +494,7 @@ mod tests {
             generator_cpu_cores: 0.3,
             server_cpu_cores: None,
             available_cpus: 2,
+            generators: Vec::new(),
         }
     }
 

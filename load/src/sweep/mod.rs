@@ -21,10 +21,12 @@
 //! - **Reports** ([`write_reports`]): `sweep.json` (versioned), `summary.md` and a
 //!   self-contained `sweep.html` with SVG plots.
 
+mod generators;
 mod logic;
 mod pacer;
 mod report;
 
+pub use generators::{GeneratorFigures, GeneratorPart, merge, split};
 pub use logic::{
     GeneratorLimits, Planner, PlannerConfig, SearchEnd, SearchResult, Slo, StepMeasurement,
     Verdict, judge, micros_histogram, users_for,

@@ -211,6 +211,7 @@ impl Recorder {
             generator_cpu_cores,
             server_cpu_cores: None,
             available_cpus,
+            generators: Vec::new(),
         }
     }
 }

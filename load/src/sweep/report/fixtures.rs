@@ -35,6 +35,7 @@ pub(super) fn step(
         verdict: verdict.to_owned(),
         reasons,
         goose_report: Some(format!("steps/{offered}/report.html")),
+        generators: Vec::new(),
     }
 }
 

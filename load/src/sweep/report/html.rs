@@ -5,7 +5,7 @@ use std::io;
 
 use super::plot::{achieved_plot, error_plot, latency_plot};
 use super::schema::Sweep;
-use super::wording::{started, step_figures};
+use super::wording::{GENERATOR_COLUMNS, generator_rows, started, step_figures};
 
 fn html_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -83,7 +83,20 @@ pub fn html(sweep: &Sweep) -> io::Result<String> {
             html_escape(&step.verdict),
         );
     }
-    out.push_str("</table>\n<h2>What the figure depends on</h2>\n<ul>\n");
+    out.push_str("</table>\n");
+    let rows = generator_rows(sweep);
+    if !rows.is_empty() {
+        out.push_str("<h2>Generators</h2>\n<table>\n<tr>");
+        for column in GENERATOR_COLUMNS {
+            let _ = write!(out, "<th>{column}</th>");
+        }
+        out.push_str("</tr>\n");
+        for row in rows {
+            let _ = writeln!(out, "<tr><td>{}</td></tr>", row.join("</td><td>"));
+        }
+        out.push_str("</table>\n");
+    }
+    out.push_str("<h2>What the figure depends on</h2>\n<ul>\n");
     for (what, value) in sweep.depends_on() {
         let _ = writeln!(out, "<li>{what}: {}</li>", html_escape(&value));
     }
@@ -114,6 +127,23 @@ mod tests {
         assert!(page.contains("Achieved vs offered rate"));
         assert!(page.contains("SLO p99 50 ms"));
         assert!(page.contains("<td class=\"invalid\""));
+    }
+
+    #[test]
+    fn html_lists_each_generators_figures_only_when_several_drove_a_step() {
+        let mut sweep = fixed_sweep();
+        assert!(!html(&sweep).unwrap().contains("<h2>Generators</h2>"));
+        sweep.steps[1].generators = vec![crate::sweep::GeneratorFigures {
+            cpu_cores: 0.5,
+            lag_p99_ms: 0.25,
+            planned: 10,
+            sent: 9,
+        }];
+        let page = html(&sweep).unwrap();
+        assert!(page.contains("<h2>Generators</h2>"));
+        assert!(page.contains(
+            "<tr><td>2</td><td>1</td><td>0.50</td><td>0.25</td><td>9</td><td>10</td></tr>"
+        ));
     }
 
     #[test]

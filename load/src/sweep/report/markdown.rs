@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::schema::Sweep;
-use super::wording::{started, step_figures};
+use super::wording::{GENERATOR_COLUMNS, generator_rows, started, step_figures};
 
 fn markdown_cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
@@ -48,6 +48,7 @@ pub fn summary_markdown(sweep: &Sweep) -> String {
             markdown_cell(&step.reasons.join("; ")),
         );
     }
+    generator_table(sweep, &mut out);
     out.push_str("\n## What the figure depends on\n\n");
     for (what, value) in sweep.depends_on() {
         let _ = writeln!(out, "- {what}: {}", markdown_cell(&value));
@@ -67,10 +68,54 @@ pub fn summary_markdown(sweep: &Sweep) -> String {
     out
 }
 
+/// Each generator process's CPU and lag, for steps that several drove (`--generators`).
+fn generator_table(sweep: &Sweep, out: &mut String) {
+    let rows = generator_rows(sweep);
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n## Generators\n\n| {} |\n|---:|---:|---:|---:|---:|---:|",
+        GENERATOR_COLUMNS.join(" | ")
+    );
+    for row in rows {
+        let _ = writeln!(out, "| {} |", row.join(" | "));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sweep::GeneratorFigures;
     use crate::sweep::report::fixtures::fixed_sweep;
+
+    #[test]
+    fn steps_driven_by_several_generators_list_each_ones_cpu_and_lag() {
+        let mut sweep = fixed_sweep();
+        assert!(!summary_markdown(&sweep).contains("## Generators"));
+        sweep.steps[0].generators = vec![
+            GeneratorFigures {
+                cpu_cores: 0.25,
+                lag_p99_ms: 1.5,
+                planned: 1000,
+                sent: 1000,
+            },
+            GeneratorFigures {
+                cpu_cores: 0.3,
+                lag_p99_ms: 2.25,
+                planned: 1000,
+                sent: 999,
+            },
+        ];
+        let text = summary_markdown(&sweep);
+        assert!(
+            text.contains(
+                "| 1 | 1 | 0.25 | 1.50 | 1000 | 1000 |\n| 1 | 2 | 0.30 | 2.25 | 999 | 1000 |\n"
+            ),
+            "{text}"
+        );
+    }
 
     #[test]
     fn summary_markdown_is_stable() {

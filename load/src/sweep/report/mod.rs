@@ -116,7 +116,7 @@ mod tests {
 
         let json = std::fs::read_to_string(dir.path().join("sweep.json")).unwrap();
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
-        assert_eq!(value["schema_version"], 2);
+        assert_eq!(value["schema_version"], 3);
         assert!(
             value["steps"][0].get("server_cpu_cores").is_none()
                 && value["environment"].get("server_cpu").is_none(),

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::sweep::generators::GeneratorFigures;
 use crate::sweep::logic::{SearchEnd, SearchResult, Slo, StepMeasurement, Verdict};
 
 /// Version of the `sweep.json` layout; raised on any change readers would notice.
@@ -10,7 +11,9 @@ use crate::sweep::logic::{SearchEnd, SearchResult, Slo, StepMeasurement, Verdict
 /// 2: the server's CPU per step (`server_cpu_cores`, `server_cpu_us_per_request`) and
 /// `environment.server_cpu`, present when the sweep metered the server's process; and
 /// `generator_limit_rps`, present when the generator bounded the search.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: `generators` per step (each generator process's CPU, lag p99, planned and sent),
+/// present when several drove the step (`--generators`).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The server under load.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,6 +103,9 @@ pub struct StepReport {
     /// Goose's report for this step, relative to the sweep's directory.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub goose_report: Option<String>,
+    /// Each generator process's CPU and schedule lag, when several drove the step.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub generators: Vec<GeneratorFigures>,
 }
 
 fn quantile_ms(histogram: &hdrhistogram::Histogram<u64>, quantile: f64) -> f64 {
@@ -138,6 +144,7 @@ impl StepReport {
             verdict: verdict.label().to_owned(),
             reasons: verdict.reasons(),
             goose_report,
+            generators: step.generators.clone(),
         }
     }
 
@@ -275,6 +282,7 @@ mod tests {
             generator_cpu_cores: 0.1,
             server_cpu_cores: Some(0.005),
             available_cpus: 2,
+            generators: Vec::new(),
         };
         let verdict = Verdict::Fail(vec!["error ratio 1.000 % > 0.100 %".to_owned()]);
         let report = StepReport::new(&measurement, &verdict, None);

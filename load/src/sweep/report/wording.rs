@@ -191,6 +191,35 @@ pub(super) fn started(sweep: &Sweep) -> String {
         .unwrap_or_default()
 }
 
+/// One row per generator of each step that several drove (`--generators`): step, generator,
+/// CPU cores, lag p99 ms, sent, planned.
+pub(super) fn generator_rows(sweep: &Sweep) -> Vec<[String; 6]> {
+    let mut rows = Vec::new();
+    for (index, step) in sweep.steps.iter().enumerate() {
+        for (generator, figures) in step.generators.iter().enumerate() {
+            rows.push([
+                (index + 1).to_string(),
+                (generator + 1).to_string(),
+                format!("{:.2}", figures.cpu_cores),
+                format!("{:.2}", figures.lag_p99_ms),
+                figures.sent.to_string(),
+                figures.planned.to_string(),
+            ]);
+        }
+    }
+    rows
+}
+
+/// The heading of [`generator_rows`].
+pub(super) const GENERATOR_COLUMNS: [&str; 6] = [
+    "step",
+    "generator",
+    "CPU cores",
+    "lag p99 ms",
+    "sent",
+    "planned",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
