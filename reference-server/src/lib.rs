@@ -22,7 +22,7 @@
 //! background, which is what the binary and in-process embedders use.
 
 pub mod auth;
-pub mod backoffice;
+mod backoffice;
 pub mod catalogue;
 pub mod cli;
 pub mod client;

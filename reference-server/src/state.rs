@@ -35,7 +35,7 @@ pub struct Shared {
     pub users: Arc<Users>,
     pub sessions: Sessions,
     /// Sessions of the back office (`/backoffice/`), apart from the end users'.
-    pub backoffice: crate::backoffice::Sessions,
+    pub(crate) backoffice: crate::backoffice::Sessions,
     /// End-user password checks: argon2 takes ~19 MiB and tens of milliseconds each, so a
     /// burst of logins queues for a few reused buffers instead of growing memory.
     pub password_checks: crate::users::PasswordChecks,

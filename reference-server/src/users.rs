@@ -32,7 +32,7 @@ pub struct User {
 }
 
 impl User {
-    pub fn backoffice_roles(&self) -> std::collections::BTreeSet<crate::backoffice::Role> {
+    pub(crate) fn backoffice_roles(&self) -> std::collections::BTreeSet<crate::backoffice::Role> {
         self.backoffice_roles
             .iter()
             .filter_map(|name| crate::backoffice::Role::from_name(name))

@@ -209,7 +209,7 @@ async fn shorten(state: &AppState, json: &mut Map<String, Value>) -> Result<(), 
     let Some(sealed) = json.get("access_token").and_then(Value::as_str) else {
         return Ok(());
     };
-    let Some((record, owner)) = find_token(state, sealed).await? else {
+    let Some((_, owner)) = find_token(state, sealed).await? else {
         return Ok(());
     };
     let secret = state
@@ -217,6 +217,11 @@ async fn shorten(state: &AppState, json: &mut Map<String, Value>) -> Result<(), 
         .client(&owner.client_id)
         .await?
         .map(|r| r.secret_hash);
+    // Read again after the secret: a New Secret that landed in between has revoked the sealed
+    // token by now, and the short one must not outlive it under the new secret.
+    let Some((record, _)) = find_token(state, sealed).await? else {
+        return Ok(());
+    };
     let short = AccessToken::new(AccessToken::generate().secret()[..11].to_owned());
     state
         .store

@@ -24,13 +24,13 @@ use axum::Router;
 use axum::response::Redirect;
 use axum::routing::get;
 
-pub use session::Sessions;
+pub(crate) use session::Sessions;
 
 use crate::state::AppState;
 
 /// The three back-office roles, written as the seeds write them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Role {
+pub(crate) enum Role {
     /// Seeds 000 and 001: "Admin > API clients".
     MerchantAdmin,
     /// Seed 002: view "Settings → IAM → API Access".
@@ -40,13 +40,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [
+    pub(crate) const ALL: [Role; 3] = [
         Role::MerchantAdmin,
         Role::ApiAccessRead,
         Role::ApiAccessChange,
     ];
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Role::MerchantAdmin => "MERCHANT_ADMIN",
             Role::ApiAccessRead => "API Access (Read)",
@@ -54,13 +54,13 @@ impl Role {
         }
     }
 
-    pub fn from_name(name: &str) -> Option<Role> {
+    pub(crate) fn from_name(name: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|role| role.name() == name)
     }
 }
 
 /// The back office's routes, mounted at `/backoffice/`.
-pub fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/backoffice",

@@ -37,9 +37,9 @@ struct Session {
 
 /// What a handler learns about the request's session.
 #[derive(Clone)]
-pub struct SessionView {
-    pub user: Option<String>,
-    pub csrf: String,
+pub(crate) struct SessionView {
+    pub(crate) user: Option<String>,
+    pub(crate) csrf: String,
 }
 
 impl std::fmt::Debug for SessionView {
@@ -51,7 +51,7 @@ impl std::fmt::Debug for SessionView {
 }
 
 #[derive(Default)]
-pub struct Sessions {
+pub(crate) struct Sessions {
     table: Mutex<HashMap<Digest, Session>>,
 }
 
@@ -78,7 +78,7 @@ impl Sessions {
     }
 
     /// The live session behind a cookie value, refreshed.
-    pub fn get(&self, cookie: &str) -> Option<SessionView> {
+    pub(crate) fn get(&self, cookie: &str) -> Option<SessionView> {
         let now = now();
         let mut table = self.lock();
         let key = Digest::of(cookie);
@@ -95,17 +95,17 @@ impl Sessions {
     }
 
     /// A new anonymous session: the cookie value and its view.
-    pub fn create(&self) -> (String, SessionView) {
+    pub(crate) fn create(&self) -> (String, SessionView) {
         self.insert(None)
     }
 
     /// Signs `user` in under a new id; the old session ends (session fixation).
-    pub fn login(&self, old_cookie: &str, user: &str) -> (String, SessionView) {
+    pub(crate) fn login(&self, old_cookie: &str, user: &str) -> (String, SessionView) {
         self.lock().remove(&Digest::of(old_cookie));
         self.insert(Some(user.to_owned()))
     }
 
-    pub fn logout(&self, cookie: &str) {
+    pub(crate) fn logout(&self, cookie: &str) {
         self.lock().remove(&Digest::of(cookie));
     }
 
@@ -134,7 +134,7 @@ impl Sessions {
     }
 
     /// Keeps a new secret of `client_id` for the next page that shows that client.
-    pub fn set_flash(&self, cookie: &str, client_id: &str, secret: ClientSecret) {
+    pub(crate) fn set_flash(&self, cookie: &str, client_id: &str, secret: ClientSecret) {
         if let Some(session) = self.lock().get_mut(&Digest::of(cookie)) {
             session.flash = Some(Flash {
                 client_id: client_id.to_owned(),
@@ -144,7 +144,7 @@ impl Sessions {
     }
 
     /// The waiting secret, once, if `wanted` accepts its client id: a reload finds nothing.
-    pub fn take_flash(
+    pub(crate) fn take_flash(
         &self,
         cookie: &str,
         wanted: impl Fn(&str) -> bool,

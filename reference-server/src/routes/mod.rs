@@ -5,7 +5,7 @@ pub(crate) mod authorize;
 pub(crate) mod check_token;
 pub(crate) mod introspect;
 pub mod metadata;
-pub mod resources;
+pub(crate) mod resources;
 pub mod revoke;
 pub(crate) mod test_clock;
 pub mod token;

@@ -25,7 +25,7 @@ use crate::tokens::{LiveToken, live_token};
 const REALM: &str = "reference-server";
 
 #[derive(Debug)]
-pub enum BearerError {
+pub(crate) enum BearerError {
     /// No credentials: a bare challenge, no error code (RFC 6750 §3.1).
     Missing,
     InvalidRequest,
@@ -156,7 +156,7 @@ fn served(resource: &str, live: &LiveToken, method: &Method) -> Response {
     response
 }
 
-pub async fn wallet(
+pub(crate) async fn wallet(
     State(state): State<AppState>,
     Path(resource): Path<String>,
     method: Method,
@@ -192,7 +192,7 @@ async fn by_audience(
     Ok(served(&resource, &live, &method))
 }
 
-pub async fn backoffice(
+pub(crate) async fn backoffice(
     State(state): State<AppState>,
     Path(name): Path<String>,
     method: Method,
@@ -209,7 +209,7 @@ pub async fn backoffice(
     .await
 }
 
-pub async fn identity(
+pub(crate) async fn identity(
     State(state): State<AppState>,
     Path(name): Path<String>,
     method: Method,
@@ -230,7 +230,7 @@ pub async fn identity(
 /// carries no user (a client's own, from client_credentials) is refused with 403
 /// `insufficient_scope` (RFC 6750 §3.1): answering it with the client as `sub` would let a
 /// client that guessed a grant pass for a logged-in user.
-pub async fn identity_me(
+pub(crate) async fn identity_me(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
