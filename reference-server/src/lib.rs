@@ -46,7 +46,7 @@ pub mod state;
 pub mod store;
 mod throttle;
 pub mod tokens;
-pub mod users;
+mod users;
 pub mod wiring;
 
 use std::future::Future;
@@ -77,6 +77,7 @@ use crate::store::StoreError;
 use crate::wiring::Wiring;
 
 pub use crate::config::Config as ServerConfig;
+pub use crate::users::UsersError;
 
 /// The id of the admin client created at start-up.
 pub const BOOTSTRAP_ADMIN: &str = "bootstrap-admin";

@@ -32,13 +32,13 @@ pub struct Shared {
     /// Compared against when a client id is unknown, so that a miss costs what a hit costs.
     pub decoy_secret: Digest,
     /// End users of the code flow.
-    pub users: Arc<Users>,
+    pub(crate) users: Arc<Users>,
     pub sessions: Sessions,
     /// Sessions of the back office (`/backoffice/`), apart from the end users'.
     pub(crate) backoffice: crate::backoffice::Sessions,
     /// End-user password checks: argon2 takes ~19 MiB and tens of milliseconds each, so a
     /// burst of logins queues for a few reused buffers instead of growing memory.
-    pub password_checks: crate::users::PasswordChecks,
+    pub(crate) password_checks: crate::users::PasswordChecks,
 }
 
 #[derive(Debug, thiserror::Error)]

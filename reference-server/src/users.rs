@@ -19,10 +19,10 @@ const EMBEDDED: &str = include_str!("../../fixtures/users.toml");
 
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct User {
-    pub username: String,
-    pub name: String,
-    pub email: String,
+pub(crate) struct User {
+    pub(crate) username: String,
+    pub(crate) name: String,
+    pub(crate) email: String,
     /// PHC string: `$argon2id$v=19$m=...`.
     password_hash: String,
     /// Roles in the back office (`/backoffice/`), as the seeds write them; a user with none
@@ -55,7 +55,7 @@ struct UsersFile {
     users: Vec<User>,
 }
 
-pub struct Users {
+pub(crate) struct Users {
     by_name: HashMap<String, User>,
     decoy_hash: String,
 }
@@ -82,11 +82,11 @@ pub enum UsersError {
 }
 
 impl Users {
-    pub fn embedded() -> Result<Self, UsersError> {
+    pub(crate) fn embedded() -> Result<Self, UsersError> {
         Self::parse(EMBEDDED)
     }
 
-    pub fn load(path: &Path) -> Result<Self, UsersError> {
+    pub(crate) fn load(path: &Path) -> Result<Self, UsersError> {
         let text = std::fs::read_to_string(path).map_err(|source| UsersError::Read {
             path: path.display().to_string(),
             source,
@@ -94,7 +94,7 @@ impl Users {
         Self::parse(&text)
     }
 
-    pub fn parse(text: &str) -> Result<Self, UsersError> {
+    pub(crate) fn parse(text: &str) -> Result<Self, UsersError> {
         let file: UsersFile = toml::from_str(text)?;
         let mut by_name = HashMap::new();
         for user in file.users {
@@ -126,18 +126,20 @@ impl Users {
         })
     }
 
-    pub fn get(&self, username: &str) -> Option<&User> {
+    pub(crate) fn get(&self, username: &str) -> Option<&User> {
         self.by_name.get(username)
     }
 
-    /// The user, if the password is theirs. Costs one argon2 verification either way.
-    pub fn verify(&self, username: &str, password: &str) -> Option<&User> {
+    /// The user, if the password is theirs (the tests' shorthand for [`Users::verify_in`]).
+    #[cfg(test)]
+    pub(crate) fn verify(&self, username: &str, password: &str) -> Option<&User> {
         self.verify_in(username, password, &mut Vec::new())
     }
 
-    /// [`Users::verify`] with argon2's working memory supplied by the caller, so that a server
-    /// reuses a few buffers instead of allocating ~19 MiB per login (which the allocator keeps).
-    pub fn verify_in(
+    /// The user, if the password is theirs; one argon2 verification either way, in working memory
+    /// the caller supplies, so that a server reuses a few buffers instead of allocating ~19 MiB
+    /// per login (which the allocator keeps).
+    pub(crate) fn verify_in(
         &self,
         username: &str,
         password: &str,
@@ -184,13 +186,13 @@ fn matches_phc(parsed: &PasswordHash<'_>, password: &[u8], memory: &mut Vec<Bloc
 /// A few argon2 working buffers, one per password check running at once; a check waits for
 /// a free buffer, which bounds both memory and CPU under a burst of logins.
 #[derive(Debug)]
-pub struct PasswordChecks {
+pub(crate) struct PasswordChecks {
     permits: tokio::sync::Semaphore,
     buffers: std::sync::Mutex<Vec<Vec<Block>>>,
 }
 
 impl PasswordChecks {
-    pub fn new(at_once: usize) -> Self {
+    pub(crate) fn new(at_once: usize) -> Self {
         Self {
             permits: tokio::sync::Semaphore::new(at_once.max(1)),
             buffers: std::sync::Mutex::new(Vec::new()),
@@ -198,7 +200,7 @@ impl PasswordChecks {
     }
 
     /// Runs [`Users::verify_in`] on the blocking pool with a pooled buffer.
-    pub async fn verify(
+    pub(crate) async fn verify(
         &self,
         users: Arc<Users>,
         username: String,
@@ -228,7 +230,7 @@ impl PasswordChecks {
 }
 
 /// An argon2id PHC string with the crate's default (OWASP-recommended) parameters.
-pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
+pub(crate) fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = argon2::password_hash::SaltString::encode_b64(&rand::random::<[u8; 16]>())?;
     Ok(Argon2::default()
         .hash_password(password.as_bytes(), &salt)?
