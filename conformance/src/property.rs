@@ -199,12 +199,12 @@ where
     let mode = mode();
     // Each evaluation's failure, with the replay line of the request that showed it.
     let evaluate = |value: S::Value| {
-        if let Some(Mode::Record(seen)) = &mode {
-            if let Ok(json) = serde_json::to_value(&value) {
-                seen.lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(json);
-            }
+        if let Some(Mode::Record(seen)) = &mode
+            && let Ok(json) = serde_json::to_value(&value)
+        {
+            seen.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(json);
         }
         let outcome = test(value);
         async move {

@@ -136,10 +136,10 @@ pub async fn authenticate(
         Some(_) => return Err(fail("wrong secret", GENERIC_FAILURE)),
         None => return Err(fail("unknown client", GENERIC_FAILURE)),
     };
-    if let Source::Address(addr) = source {
-        if !state.policy.admits(&client, addr) {
-            return Err(fail("source address not whitelisted", GENERIC_FAILURE));
-        }
+    if let Source::Address(addr) = source
+        && !state.policy.admits(&client, addr)
+    {
+        return Err(fail("source address not whitelisted", GENERIC_FAILURE));
     }
     if state.policy.client_expired(&client, now) {
         return Err(fail("client expired", "client expired"));

@@ -149,10 +149,10 @@ fn canonical_domain(host: &str) -> Result<String, RegistrationError> {
         return Err("the host of a redirect URL must not end with a dot");
     }
     // An IPv4 address must already be written in dotted-quad form (no 0x7f.1, no 2130706433).
-    if let url::Host::Ipv4(addr) = parsed {
-        if addr.to_string() != host {
-            return Err("an IPv4 host must be written as four decimal numbers");
-        }
+    if let url::Host::Ipv4(addr) = parsed
+        && addr.to_string() != host
+    {
+        return Err("an IPv4 host must be written as four decimal numbers");
     }
     Ok(canonical)
 }

@@ -132,11 +132,11 @@ async fn create_raw(ctx: &Ctx, body: Value) -> Result<Reply, Outcome> {
         .await?;
     if reply.status == 201 {
         // Only the answer matters: the client goes at once.
-        if let Ok(view) = reply.json() {
-            if let Some(id) = view.get("client_id").and_then(Value::as_str) {
-                let path = format!("/admin/clients/{}", crate::ctx::url_path_segment(id));
-                let _ = ctx.send(ctx.admin(Method::DELETE, &path)?).await;
-            }
+        if let Ok(view) = reply.json()
+            && let Some(id) = view.get("client_id").and_then(Value::as_str)
+        {
+            let path = format!("/admin/clients/{}", crate::ctx::url_path_segment(id));
+            let _ = ctx.send(ctx.admin(Method::DELETE, &path)?).await;
         }
     }
     Ok(reply)

@@ -445,13 +445,13 @@ async fn introspect_03(ctx: Ctx) -> CheckResult {
     if !body["scope"].is_string() {
         return Err(deviate("scope as a space-separated string", &body["scope"]));
     }
-    if let Some(granted) = issued.get("scope") {
-        if scope_set(Some(granted)) != scope_set(body.get("scope")) {
-            return Err(deviate(
-                format!("the granted scope {granted}"),
-                &body["scope"],
-            ));
-        }
+    if let Some(granted) = issued.get("scope")
+        && scope_set(Some(granted)) != scope_set(body.get("scope"))
+    {
+        return Err(deviate(
+            format!("the granted scope {granted}"),
+            &body["scope"],
+        ));
     }
     if body["iss"] != ctx.endpoints().issuer.as_str() {
         return Err(deviate(

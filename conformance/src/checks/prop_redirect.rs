@@ -225,16 +225,16 @@ impl Mutation {
                 }
             }
             Self::PathEscape { upper_hex } => {
-                if let Some(last) = uri.segments.last_mut() {
-                    if let Some(i) = last.find(|c: char| c.is_ascii_alphabetic()) {
-                        let byte = last.as_bytes()[i];
-                        let escape = if *upper_hex {
-                            format!("%{byte:02X}")
-                        } else {
-                            format!("%{byte:02x}")
-                        };
-                        last.replace_range(i..=i, &escape);
-                    }
+                if let Some(last) = uri.segments.last_mut()
+                    && let Some(i) = last.find(|c: char| c.is_ascii_alphabetic())
+                {
+                    let byte = last.as_bytes()[i];
+                    let escape = if *upper_hex {
+                        format!("%{byte:02X}")
+                    } else {
+                        format!("%{byte:02x}")
+                    };
+                    last.replace_range(i..=i, &escape);
                 }
             }
             Self::PathDotDot => {
@@ -624,21 +624,21 @@ async fn no_open_redirect(
             .authorize(&CodeRequest::to(&client, Some(&uri)).query())
             .await?;
         unjudged(&landing)?;
-        if let Landing::Redirect(location) = landing {
-            if !location_allowed(&registrations, &location) {
-                let stray = stray_redirect(
-                    session.ctx.profile(),
-                    &registrations,
-                    &location,
-                    &format!("for {uri:?}: the server's page or a redirect into {registrations:?}"),
-                    &format!("a redirect to {}", session.ctx.run.redactor.url(&location)),
-                );
-                let verdict = deviations.keep(Err(stray));
-                if let Err(Outcome::Fail { .. }) = verdict {
-                    session.replay_last(&client, &uri).await;
-                }
-                verdict?;
+        if let Landing::Redirect(location) = landing
+            && !location_allowed(&registrations, &location)
+        {
+            let stray = stray_redirect(
+                session.ctx.profile(),
+                &registrations,
+                &location,
+                &format!("for {uri:?}: the server's page or a redirect into {registrations:?}"),
+                &format!("a redirect to {}", session.ctx.run.redactor.url(&location)),
+            );
+            let verdict = deviations.keep(Err(stray));
+            if let Err(Outcome::Fail { .. }) = verdict {
+                session.replay_last(&client, &uri).await;
             }
+            verdict?;
         }
     }
     Ok(())

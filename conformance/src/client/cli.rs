@@ -117,6 +117,28 @@ pub async fn main(args: ClientArgs) -> ExitCode {
         eprintln!("conformance client: the reference server did not start");
         return ExitCode::from(UNREACHABLE);
     }
+    // sh answers 127 for a command it cannot find and 126 for one it cannot execute: when every
+    // test ended so, the command line is wrong, and judging the client would only say so 23 times.
+    if !args.serve
+        && let Some(first) = results.first().and_then(|r| r.client_run.as_ref())
+        && results.iter().all(|r| {
+            r.client_run
+                .as_ref()
+                .is_some_and(|c| c.exit == "exit 127" || c.exit == "exit 126")
+        })
+    {
+        return usage(&format!(
+            "sh could not run the command in any test ({}): {}; a relative path is taken from {}",
+            first.exit,
+            first
+                .stderr
+                .trim_end()
+                .lines()
+                .last()
+                .unwrap_or("no message"),
+            std::env::current_dir().map_or_else(|_| "here".into(), |d| d.display().to_string())
+        ));
+    }
     let info = TargetInfo {
         name: format!("client-{}", args.name),
         // Each test has a server of its own, on a port of its own.

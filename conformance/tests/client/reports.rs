@@ -168,6 +168,27 @@ fn usage_errors_exit_2_and_list_shows_both_plans() {
 }
 
 #[test]
+fn a_command_sh_cannot_find_is_a_usage_error_naming_it_and_writes_nothing() {
+    let reports = tempfile::tempdir().unwrap();
+    let output = conformance()
+        .args(["client", "--plan", "client-credentials", "--name", "typo"])
+        .args(["--run", "./no-such-client client-credentials"])
+        .arg("--report-dir")
+        .arg(reports.path())
+        .output()
+        .unwrap();
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("exit 127"), "{stderr}");
+    assert!(
+        stderr.contains("no-such-client"),
+        "sh's own words: {stderr}"
+    );
+    assert_eq!(std::fs::read_dir(reports.path()).unwrap().count(), 0);
+}
+
+#[test]
 fn a_client_that_never_finishes_is_killed_at_the_timeout() {
     let reports = tempfile::tempdir().unwrap();
     let output = conformance()

@@ -134,7 +134,7 @@ async fn each_defect_turns_exactly_its_checks_red() {
             async move {
                 let red = red_checks(&case).await;
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                if n % 10 == 0 || n == total {
+                if n.is_multiple_of(10) || n == total {
                     use std::io::Write as _;
                     let _ = writeln!(
                         std::io::stderr(),

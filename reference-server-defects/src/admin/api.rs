@@ -127,12 +127,12 @@ async fn bend(State(ctx): State<Ctx>, request: Request, next: Next) -> Response 
             }
         }
         Defect::AdminBearerScopeOnly => {
-            if let Some(token) = bearer(request.headers()) {
-                if let Ok(Some(live)) = live_token(state, token).await {
-                    if live.is_access() && live.client.kind != ClientKind::Wallet {
-                        return dressed(AdminError::Forbidden.into_response());
-                    }
-                }
+            if let Some(token) = bearer(request.headers())
+                && let Ok(Some(live)) = live_token(state, token).await
+                && live.is_access()
+                && live.client.kind != ClientKind::Wallet
+            {
+                return dressed(AdminError::Forbidden.into_response());
             }
             next.run(request).await
         }
@@ -176,10 +176,10 @@ async fn bend_body(ctx: Ctx, op: Op, request: Request, next: Next) -> Response {
             .map(|r| r.client),
         _ => None,
     };
-    if let (true, Some(given)) = (writes, &object) {
-        if let Some(refusal) = refused(&ctx, &op, &mut parts, given, current.is_some()).await {
-            return dress(refusal, &headers, true);
-        }
+    if let (true, Some(given)) = (writes, &object)
+        && let Some(refusal) = refused(&ctx, &op, &mut parts, given, current.is_some()).await
+    {
+        return dress(refusal, &headers, true);
     }
     let misbuild = match (writes, &mut object) {
         (true, Some(given)) => {
@@ -214,13 +214,13 @@ async fn bend_body(ctx: Ctx, op: Op, request: Request, next: Next) -> Response {
     // After a success.
     if let (Op::Edit(id), true) = (&op, defect == Defect::DisplayEditRevokesTokens) {
         let named = |field| object.as_ref().is_some_and(|o| names(o, field));
-        if named("name") || named("notes") {
-            if let Ok(Some(record)) = state.store.client(id).await {
-                let _ = state
-                    .store
-                    .replace_secret(record.client.row_id, record.secret_hash, true)
-                    .await;
-            }
+        if (named("name") || named("notes"))
+            && let Ok(Some(record)) = state.store.client(id).await
+        {
+            let _ = state
+                .store
+                .replace_secret(record.client.row_id, record.secret_hash, true)
+                .await;
         }
     }
     let (parts, body) = response.into_parts();
@@ -239,10 +239,10 @@ async fn bend_body(ctx: Ctx, op: Op, request: Request, next: Next) -> Response {
             access: AdminAccess::Read,
         };
         let shown = dispatch(state, Op::Get(id.clone()), caller, Body::empty()).await;
-        if let Some(shown) = bytes(shown.into_body()).await {
-            if let Ok(shown) = serde_json::from_slice(&shown) {
-                value = shown;
-            }
+        if let Some(shown) = bytes(shown.into_body()).await
+            && let Ok(shown) = serde_json::from_slice(&shown)
+        {
+            value = shown;
         }
     }
     match (defect, &op) {
@@ -258,10 +258,10 @@ async fn bend_body(ctx: Ctx, op: Op, request: Request, next: Next) -> Response {
         }
         (Defect::OneClickGrantsShowRefresh, _) => {
             for view in views(&mut value) {
-                if view.get("kind").and_then(Value::as_str) == Some(ClientKind::OneClick.as_str()) {
-                    if let Some(Value::Array(grants)) = view.get_mut("grants") {
-                        grants.push(Value::from("refresh_token"));
-                    }
+                if view.get("kind").and_then(Value::as_str) == Some(ClientKind::OneClick.as_str())
+                    && let Some(Value::Array(grants)) = view.get_mut("grants")
+                {
+                    grants.push(Value::from("refresh_token"));
                 }
             }
         }
@@ -292,10 +292,10 @@ async fn bend_body(ctx: Ctx, op: Op, request: Request, next: Next) -> Response {
             "/admin/clients/{}",
             percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
         );
-        if location.as_bytes() != wanted.as_bytes() {
-            if let Ok(wanted) = HeaderValue::from_str(&wanted) {
-                response.headers_mut().insert(header::LOCATION, wanted);
-            }
+        if location.as_bytes() != wanted.as_bytes()
+            && let Ok(wanted) = HeaderValue::from_str(&wanted)
+        {
+            response.headers_mut().insert(header::LOCATION, wanted);
         }
     }
     response

@@ -69,11 +69,11 @@ async fn bend(State(ctx): State<Ctx>, request: Request, next: Next) -> Response 
             let (request, credentials) = read_credentials(request).await;
             if let Some(credentials) = credentials {
                 let now = ctx.state.clock.now_unix();
-                if let Ok(Some(record)) = ctx.state.store.client(&credentials.client_id).await {
-                    if record.client.is_expired(now) {
-                        let refusal = OAuthError::invalid_client("client expired");
-                        return dress(refusal.into_response(), request.headers(), false);
-                    }
+                if let Ok(Some(record)) = ctx.state.store.client(&credentials.client_id).await
+                    && record.client.is_expired(now)
+                {
+                    let refusal = OAuthError::invalid_client("client expired");
+                    return dress(refusal.into_response(), request.headers(), false);
                 }
             }
             next.run(request).await
@@ -129,17 +129,15 @@ async fn bend(State(ctx): State<Ctx>, request: Request, next: Next) -> Response 
             let redirects = pairs.iter().filter(|(name, _)| name == "redirect_uri");
             if let (Some((_, client_id)), None, true) =
                 (ids.next(), ids.next(), redirects.count() < 2)
+                && let Ok(Some(record)) = ctx.state.store.client(client_id).await
+                && !record.client.admits(peer)
             {
-                if let Ok(Some(record)) = ctx.state.store.client(client_id).await {
-                    if !record.client.admits(peer) {
-                        let page = error_page(
-                            StatusCode::FORBIDDEN,
-                            "Access denied",
-                            "This client is not available from your address.",
-                        );
-                        return dress(page, request.headers(), false);
-                    }
-                }
+                let page = error_page(
+                    StatusCode::FORBIDDEN,
+                    "Access denied",
+                    "This client is not available from your address.",
+                );
+                return dress(page, request.headers(), false);
             }
             next.run(request).await
         }
@@ -186,19 +184,18 @@ async fn keep_old_secret(ctx: &Ctx, request: Request, next: Next) -> Response {
         return Response::from_parts(parts, Body::from(answer));
     }
     let (mut parts, body) = request.into_parts();
-    if let Some(basic) = basic_header(&parts.headers) {
-        if let Some((client_id, secret)) = parse_basic(basic.as_bytes()) {
-            if let Some(new) = kept(&client_id, &secret) {
-                let pair = format!(
-                    "{}:{}",
-                    utf8_percent_encode(&client_id, NON_ALPHANUMERIC),
-                    utf8_percent_encode(&new, NON_ALPHANUMERIC)
-                );
-                let value = format!("Basic {}", STANDARD.encode(pair));
-                if let Ok(value) = HeaderValue::from_str(&value) {
-                    parts.headers.insert(header::AUTHORIZATION, value);
-                }
-            }
+    if let Some(basic) = basic_header(&parts.headers)
+        && let Some((client_id, secret)) = parse_basic(basic.as_bytes())
+        && let Some(new) = kept(&client_id, &secret)
+    {
+        let pair = format!(
+            "{}:{}",
+            utf8_percent_encode(&client_id, NON_ALPHANUMERIC),
+            utf8_percent_encode(&new, NON_ALPHANUMERIC)
+        );
+        let value = format!("Basic {}", STANDARD.encode(pair));
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            parts.headers.insert(header::AUTHORIZATION, value);
         }
     }
     let is_form = parts

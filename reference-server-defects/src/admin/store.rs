@@ -130,10 +130,12 @@ impl Bent {
 
     fn misbuilt(&self, client: &mut Client, inserting: bool) {
         let _ = MISBUILD.try_with(|misbuild| misbuild(client, inserting));
-        if inserting && self.has(Defect::WalletIdWithoutKey) && client.kind == ClientKind::Wallet {
-            if let Some(id) = &client.short_id {
-                client.client_id = format!("wallet-{id}");
-            }
+        if inserting
+            && self.has(Defect::WalletIdWithoutKey)
+            && client.kind == ClientKind::Wallet
+            && let Some(id) = &client.short_id
+        {
+            client.client_id = format!("wallet-{id}");
         }
     }
 

@@ -150,13 +150,13 @@ async fn consent(ctx: &Ctx, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     if ctx.defect == Defect::ShortCodes {
         // 66 random bits handed out; the token endpoint's layer maps them back.
-        if let Some(mut answer) = Answer::of(&response) {
-            if let Some(code) = answer.get("code").map(str::to_owned) {
-                let short: String = code.chars().take(11).collect();
-                ctx.memory.short_codes().insert(short.clone(), code);
-                http::set(&mut answer.params, "code", &short);
-                answer.write(&mut response);
-            }
+        if let Some(mut answer) = Answer::of(&response)
+            && let Some(code) = answer.get("code").map(str::to_owned)
+        {
+            let short: String = code.chars().take(11).collect();
+            ctx.memory.short_codes().insert(short.clone(), code);
+            http::set(&mut answer.params, "code", &short);
+            answer.write(&mut response);
         }
     }
     bend_answer(ctx, &mut response);

@@ -42,10 +42,10 @@ pub(super) async fn rewrite(ctx: &Ctx, request: Request, next: Next) -> Response
                     .and_then(|(record, _)| record.redirect_uri.clone())
             });
             let given = http::single(&pairs, "redirect_uri");
-            if let (Some(authorized), Some(given)) = (authorized, given) {
-                if authorized.split('?').next() == given.split('?').next() {
-                    http::set(&mut pairs, "redirect_uri", &authorized);
-                }
+            if let (Some(authorized), Some(given)) = (authorized, given)
+                && authorized.split('?').next() == given.split('?').next()
+            {
+                http::set(&mut pairs, "redirect_uri", &authorized);
             }
         }
         Defect::ShortCodes if code_grant => {

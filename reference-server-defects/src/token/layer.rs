@@ -258,11 +258,10 @@ async fn rewrite(defect: Defect, state: AppState, mut request: Request, next: Ne
                     && value(&form, "client_secret").is_none() =>
             {
                 if let (Some(id), Some(token)) = (value(&form, "client_id"), value(&form, "token"))
+                    && let Ok(Some(record)) = state.store.client(id).await
                 {
-                    if let Ok(Some(record)) = state.store.client(id).await {
-                        revoke_unauthenticated(&state, record.client.row_id, token).await;
-                        return no_store_json(StatusCode::OK, serde_json::json!({}));
-                    }
+                    revoke_unauthenticated(&state, record.client.row_id, token).await;
+                    return no_store_json(StatusCode::OK, serde_json::json!({}));
                 }
             }
             BearerTokenTwiceAccepted if resource && has_authorization => {
@@ -356,13 +355,13 @@ async fn rewrite(defect: Defect, state: AppState, mut request: Request, next: Ne
 /// Revokes `token` for the client with row id `caller`, as the revocation endpoint would have
 /// for that client authenticated.
 async fn revoke_unauthenticated(state: &AppState, caller: i64, token: &str) {
-    if let Ok(Some((found, owner))) = reference_server::tokens::find_token(state, token).await {
-        if owner.row_id == caller {
-            let _ = match (found.kind, found.family) {
-                (TokenKind::Refresh, Some(family)) => state.store.revoke_family(family).await,
-                _ => reference_server::tokens::revoke_one(state, token, &found).await,
-            };
-        }
+    if let Ok(Some((found, owner))) = reference_server::tokens::find_token(state, token).await
+        && owner.row_id == caller
+    {
+        let _ = match (found.kind, found.family) {
+            (TokenKind::Refresh, Some(family)) => state.store.revoke_family(family).await,
+            _ => reference_server::tokens::revoke_one(state, token, &found).await,
+        };
     }
 }
 

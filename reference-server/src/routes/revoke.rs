@@ -23,14 +23,15 @@ pub async fn revoke(
     let Some(token) = form.get("token") else {
         return Err(OAuthError::invalid_request("token is required"));
     };
-    if let Some((record, owner)) = crate::tokens::find_token(&state, token).await? {
-        if state.policy.may_revoke(&caller, &owner) && !record.revoked {
-            match (record.kind, record.family) {
-                (TokenKind::Refresh, Some(family)) if state.policy.revocation_takes_grant() => {
-                    state.store.revoke_family(family).await?
-                }
-                _ => crate::tokens::revoke_one(&state, token, &record).await?,
+    if let Some((record, owner)) = crate::tokens::find_token(&state, token).await?
+        && state.policy.may_revoke(&caller, &owner)
+        && !record.revoked
+    {
+        match (record.kind, record.family) {
+            (TokenKind::Refresh, Some(family)) if state.policy.revocation_takes_grant() => {
+                state.store.revoke_family(family).await?
             }
+            _ => crate::tokens::revoke_one(&state, token, &record).await?,
         }
     }
     Ok(no_store_json(StatusCode::OK, serde_json::json!({})))

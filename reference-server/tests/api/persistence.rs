@@ -197,10 +197,10 @@ async fn acknowledged_writes_survive_kill_9_and_restart() {
                     if response.status() != StatusCode::CREATED {
                         return None;
                     }
-                    if answered.fetch_add(1, Ordering::SeqCst) + 1 == 50 {
-                        if let Some(signal) = fiftieth.lock().unwrap().take() {
-                            let _ = signal.send(());
-                        }
+                    if answered.fetch_add(1, Ordering::SeqCst) + 1 == 50
+                        && let Some(signal) = fiftieth.lock().unwrap().take()
+                    {
+                        let _ = signal.send(());
                     }
                     Some(format!("wallet-demo-burst-{i}"))
                 });

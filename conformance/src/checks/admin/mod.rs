@@ -111,13 +111,14 @@ impl Api {
             request = request.json(body);
         }
         let reply = self.ctx.send(request).await?;
-        if creating && reply.status == 201 {
-            if let Some(id) = reply.json().ok().and_then(|v| member(&v, "client_id").ok()) {
-                self.made
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(id);
-            }
+        if creating
+            && reply.status == 201
+            && let Some(id) = reply.json().ok().and_then(|v| member(&v, "client_id").ok())
+        {
+            self.made
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(id);
         }
         Ok(reply)
     }

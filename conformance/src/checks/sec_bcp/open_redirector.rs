@@ -159,19 +159,17 @@ async fn bcp_05(ctx: Ctx) -> CheckResult {
     let deviations = Deviations::default();
     let sample = ctx.run.cases_or(HOSTILE_SAMPLE);
     for uri in hostile_uris(&host, registered.path(), &other, ctx.run.seed, sample) {
-        if let Landing::Redirect(location) = ua.authorize(&client_query(&client, &uri)).await? {
-            if !admitted(&location, &registered) {
-                let stray = stray_redirect(
-                    ctx.profile(),
-                    &registrations,
-                    &location,
-                    &format!(
-                        "for {uri:?}: the server's own page or a redirect to {registered_text}"
-                    ),
-                    &format!("a redirect to {}", ctx.run.redactor.url(&location)),
-                );
-                deviations.keep(Err(stray))?;
-            }
+        if let Landing::Redirect(location) = ua.authorize(&client_query(&client, &uri)).await?
+            && !admitted(&location, &registered)
+        {
+            let stray = stray_redirect(
+                ctx.profile(),
+                &registrations,
+                &location,
+                &format!("for {uri:?}: the server's own page or a redirect to {registered_text}"),
+                &format!("a redirect to {}", ctx.run.redactor.url(&location)),
+            );
+            deviations.keep(Err(stray))?;
         }
     }
     deviations.end()
