@@ -55,33 +55,21 @@ pub(super) fn client_url(client_id: &str) -> String {
     )
 }
 
-fn internal(error: &StoreError) -> Response {
-    tracing::error!(error = %error, "back-office request failed");
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "the server could not complete the request",
-    )
-        .into_response()
-}
-
-/// A client this screen manages: seeds 000 and 001 are about these two kinds only.
+/// A client this screen manages (seeds 000 and 001 are about these two kinds only), for a
+/// `MERCHANT_ADMIN`.
 async fn find(
     state: &AppState,
     user: &BackOfficeUser,
     client_id: &str,
 ) -> Result<Client, Response> {
-    match state.store.client(client_id).await {
-        Ok(Some(record))
-            if matches!(
-                record.client.kind,
-                ClientKind::OneClick | ClientKind::AdminApi
-            ) =>
-        {
-            Ok(record.client)
-        }
-        Ok(_) => Err(layout::not_found(user)),
-        Err(error) => Err(internal(&error)),
-    }
+    super::permitted_client(
+        state,
+        user,
+        Role::MerchantAdmin,
+        client_id,
+        &[ClientKind::OneClick, ClientKind::AdminApi],
+    )
+    .await
 }
 
 async fn list(State(state): State<AppState>, user: BackOfficeUser) -> Response {
@@ -90,7 +78,7 @@ async fn list(State(state): State<AppState>, user: BackOfficeUser) -> Response {
     }
     let clients = match state.store.clients().await {
         Ok(clients) => clients,
-        Err(error) => return internal(&error),
+        Err(error) => return super::internal(&error),
     };
     let shown: Vec<&Client> = clients
         .iter()
@@ -182,7 +170,7 @@ async fn create(State(state): State<AppState>, posted: Posted) -> Response {
                 "a client with this id exists already",
             ));
         }
-        Err(error) => return internal(&error),
+        Err(error) => return super::internal(&error),
     };
     tracing::info!(client_id = %client.client_id, by = %user.username, "client created in the back office");
     state
@@ -196,9 +184,6 @@ async fn settings(
     user: BackOfficeUser,
     Path(client_id): Path<String>,
 ) -> Response {
-    if let Some(refused) = user.lacks(Role::MerchantAdmin) {
-        return refused;
-    }
     let client = match find(&state, &user, &client_id).await {
         Ok(client) => client,
         Err(response) => return response,
@@ -218,9 +203,6 @@ async fn edit_form(
     user: BackOfficeUser,
     Path(client_id): Path<String>,
 ) -> Response {
-    if let Some(refused) = user.lacks(Role::MerchantAdmin) {
-        return refused;
-    }
     match find(&state, &user, &client_id).await {
         Ok(client) => page(
             StatusCode::OK,
@@ -255,9 +237,6 @@ async fn edit(
     posted: Posted,
 ) -> Response {
     let user = posted.user;
-    if let Some(refused) = user.lacks(Role::MerchantAdmin) {
-        return refused;
-    }
     let current = match find(&state, &user, &client_id).await {
         Ok(client) => client,
         Err(response) => return response,
@@ -284,7 +263,7 @@ async fn edit(
             Redirect::to(&client_url(&edited.client_id)).into_response()
         }
         Ok(false) => layout::not_found(&user),
-        Err(error) => internal(&error),
+        Err(error) => super::internal(&error),
     }
 }
 
@@ -296,9 +275,6 @@ async fn new_secret(
     posted: Posted,
 ) -> Response {
     let user = posted.user;
-    if let Some(refused) = user.lacks(Role::MerchantAdmin) {
-        return refused;
-    }
     let client = match find(&state, &user, &client_id).await {
         Ok(client) => client,
         Err(response) => return response,
@@ -312,7 +288,7 @@ async fn new_secret(
     {
         Ok(true) => {}
         Ok(false) => return layout::not_found(&user),
-        Err(error) => return internal(&error),
+        Err(error) => return super::internal(&error),
     }
     tracing::info!(client_id = %client.client_id, by = %user.username, revoke_tokens, "client secret replaced in the back office");
     state
@@ -326,9 +302,6 @@ async fn delete_confirm(
     user: BackOfficeUser,
     Path(client_id): Path<String>,
 ) -> Response {
-    if let Some(refused) = user.lacks(Role::MerchantAdmin) {
-        return refused;
-    }
     match find(&state, &user, &client_id).await {
         Ok(client) => page(
             StatusCode::OK,
@@ -350,9 +323,6 @@ async fn delete(
     posted: Posted,
 ) -> Response {
     let user = posted.user;
-    if let Some(refused) = user.lacks(Role::MerchantAdmin) {
-        return refused;
-    }
     let client = match find(&state, &user, &client_id).await {
         Ok(client) => client,
         Err(response) => return response,
@@ -362,6 +332,6 @@ async fn delete(
             tracing::info!(client_id = %client.client_id, by = %user.username, "client deleted in the back office");
             Redirect::to(BASE).into_response()
         }
-        Err(error) => internal(&error),
+        Err(error) => super::internal(&error),
     }
 }

@@ -46,25 +46,21 @@ pub(super) fn row_url(client_id: &str, action: &str) -> String {
     )
 }
 
-fn internal(error: &StoreError) -> Response {
-    tracing::error!(error = %error, "back-office request failed");
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "the server could not complete the request",
-    )
-        .into_response()
-}
-
+/// A wallet client (seed 002), for a user who may change API Access: every handler that names
+/// one edits or deletes it.
 async fn find(
     state: &AppState,
     user: &BackOfficeUser,
     client_id: &str,
 ) -> Result<Client, Response> {
-    match state.store.client(client_id).await {
-        Ok(Some(record)) if record.client.kind == ClientKind::Wallet => Ok(record.client),
-        Ok(_) => Err(layout::not_found(user)),
-        Err(error) => Err(internal(&error)),
-    }
+    super::permitted_client(
+        state,
+        user,
+        Role::ApiAccessChange,
+        client_id,
+        &[ClientKind::Wallet],
+    )
+    .await
 }
 
 async fn table(State(state): State<AppState>, user: BackOfficeUser) -> Response {
@@ -73,7 +69,7 @@ async fn table(State(state): State<AppState>, user: BackOfficeUser) -> Response 
     }
     let clients = match state.store.clients().await {
         Ok(clients) => clients,
-        Err(error) => return internal(&error),
+        Err(error) => return super::internal(&error),
     };
     let wallets: Vec<&Client> = clients
         .iter()
@@ -148,7 +144,7 @@ async fn add(State(state): State<AppState>, posted: Posted) -> Response {
                 "a client with this id exists already",
             ));
         }
-        Err(error) => return internal(&error),
+        Err(error) => return super::internal(&error),
     };
     tracing::info!(client_id = %client.client_id, by = %user.username, "API client added in the back office");
     state
@@ -162,9 +158,6 @@ async fn edit_form(
     user: BackOfficeUser,
     Path(client_id): Path<String>,
 ) -> Response {
-    if let Some(refused) = user.lacks(Role::ApiAccessChange) {
-        return refused;
-    }
     match find(&state, &user, &client_id).await {
         Ok(client) => page(
             StatusCode::OK,
@@ -187,9 +180,6 @@ async fn edit(
     posted: Posted,
 ) -> Response {
     let user = posted.user;
-    if let Some(refused) = user.lacks(Role::ApiAccessChange) {
-        return refused;
-    }
     let current = match find(&state, &user, &client_id).await {
         Ok(client) => client,
         Err(response) => return response,
@@ -221,7 +211,7 @@ async fn edit(
             Redirect::to(BASE).into_response()
         }
         Ok(false) => layout::not_found(&user),
-        Err(error) => internal(&error),
+        Err(error) => super::internal(&error),
     }
 }
 
@@ -230,9 +220,6 @@ async fn delete_confirm(
     user: BackOfficeUser,
     Path(client_id): Path<String>,
 ) -> Response {
-    if let Some(refused) = user.lacks(Role::ApiAccessChange) {
-        return refused;
-    }
     match find(&state, &user, &client_id).await {
         Ok(client) => page(
             StatusCode::OK,
@@ -254,9 +241,6 @@ async fn delete(
     posted: Posted,
 ) -> Response {
     let user = posted.user;
-    if let Some(refused) = user.lacks(Role::ApiAccessChange) {
-        return refused;
-    }
     let client = match find(&state, &user, &client_id).await {
         Ok(client) => client,
         Err(response) => return response,
@@ -266,6 +250,6 @@ async fn delete(
             tracing::info!(client_id = %client.client_id, by = %user.username, "API client deleted in the back office");
             Redirect::to(BASE).into_response()
         }
-        Err(error) => internal(&error),
+        Err(error) => super::internal(&error),
     }
 }

@@ -21,12 +21,15 @@ mod layout;
 mod session;
 
 use axum::Router;
-use axum::response::Redirect;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse as _, Redirect, Response};
 use axum::routing::get;
 
 pub(crate) use session::Sessions;
 
+use crate::client::{Client, ClientKind};
 use crate::state::AppState;
+use crate::store::StoreError;
 
 /// The three back-office roles, written as the seeds write them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -73,4 +76,33 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/backoffice/assets/backoffice.js", get(layout::script))
         .merge(clients::routes())
         .merge(iam::routes())
+}
+
+/// A store failure: logged, and a plain 500 without details.
+fn internal(error: &StoreError) -> Response {
+    tracing::error!(error = %error, "back-office request failed");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the server could not complete the request",
+    )
+        .into_response()
+}
+
+/// The client `client_id` for a user who holds `role`, if it is of one of the `kinds` the screen
+/// manages: 403 without the role (before any lookup), the not-found page for another kind.
+async fn permitted_client(
+    state: &AppState,
+    user: &auth::BackOfficeUser,
+    role: Role,
+    client_id: &str,
+    kinds: &[ClientKind],
+) -> Result<Client, Response> {
+    if let Some(refused) = user.lacks(role) {
+        return Err(refused);
+    }
+    match state.store.client(client_id).await {
+        Ok(Some(record)) if kinds.contains(&record.client.kind) => Ok(record.client),
+        Ok(_) => Err(layout::not_found(user)),
+        Err(error) => Err(internal(&error)),
+    }
 }
