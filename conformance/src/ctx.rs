@@ -84,7 +84,7 @@ impl Run {
 
 /// Redirects off, no cookies, optionally bound to a local source address.
 pub fn plain_client(source: Option<IpAddr>) -> reqwest::Client {
-    let mut builder = reqwest::Client::builder()
+    let mut builder = crate::http::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(std::time::Duration::from_secs(30))
         .user_agent(concat!("conformance/", env!("CARGO_PKG_VERSION")));

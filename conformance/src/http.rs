@@ -2,7 +2,7 @@
 //! `curl` line that replays the request.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError, RwLock};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -11,6 +11,22 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::model::{Outcome, fail};
+
+/// A client builder with the process's one TLS configuration. reqwest reads and parses the
+/// platform's trusted roots for every client it builds, and a run builds many (each user agent
+/// is its own client, for its cookies); here they are read once. Where the platform has no roots,
+/// clients still reach plain-HTTP targets, and an HTTPS target fails with an unknown issuer.
+pub fn client_builder() -> reqwest::ClientBuilder {
+    static TLS: LazyLock<Option<rustls::ClientConfig>> = LazyLock::new(|| {
+        use rustls_platform_verifier::ConfigVerifierExt as _;
+        rustls::ClientConfig::with_platform_verifier().ok()
+    });
+    let builder = reqwest::Client::builder();
+    match &*TLS {
+        Some(config) => builder.tls_backend_preconfigured(config.clone()),
+        None => builder.tls_certs_only([]),
+    }
+}
 
 pub const REDACTED: &str = "[redacted]";
 /// Bodies longer than this are cut in transcripts.

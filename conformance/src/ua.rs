@@ -75,7 +75,7 @@ pub struct UserAgent {
 
 impl UserAgent {
     pub fn new(ctx: &Ctx) -> Self {
-        let http = reqwest::Client::builder()
+        let http = crate::http::client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .cookie_store(true)
             .timeout(std::time::Duration::from_secs(30))

@@ -29,8 +29,8 @@ pub enum ClientAuth<'a> {
 /// against the environment's proxy rules. Over plain HTTP the client loads no trusted roots:
 /// reading the system's certificates cost every user milliseconds of CPU at its start.
 pub fn install_client(user: &mut GooseUser, fixture: &Fixture) -> TransactionResult {
-    let mut builder = reqwest_goose::Client::builder()
-        .redirect(reqwest_goose::redirect::Policy::none())
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
         .no_proxy()
         .timeout(fixture.request_timeout);
@@ -72,7 +72,7 @@ pub async fn post_form_expecting(
     expected: Option<u16>,
 ) -> Result<GooseResponse, Box<TransactionError>> {
     let mut form: Vec<(&str, &str)> = fields.to_vec();
-    let mut builder = user.client.request(reqwest_goose::Method::POST, url);
+    let mut builder = user.client.request(reqwest::Method::POST, url);
     match auth {
         Some(ClientAuth::Basic(client)) => {
             builder = builder.basic_auth(
@@ -110,7 +110,7 @@ pub async fn get(
     url: &str,
     bearer: Option<&str>,
 ) -> Result<GooseResponse, Box<TransactionError>> {
-    let mut builder = user.client.request(reqwest_goose::Method::GET, url);
+    let mut builder = user.client.request(reqwest::Method::GET, url);
     if let Some(token) = bearer {
         builder = builder.bearer_auth(token);
     }

@@ -32,6 +32,7 @@ async fn every_scenario_runs_a_second_without_failures_and_reports_its_transacti
     let reports = tempfile::tempdir().unwrap();
     let root = reports.path().to_str().unwrap();
     for scenario in ScenarioName::ALL {
+        // The one user starts at once: at one a second, goose spends a second launching it.
         let Command::Run(args) = command(&[
             "run",
             "--scenario",
@@ -43,7 +44,7 @@ async fn every_scenario_runs_a_second_without_failures_and_reports_its_transacti
             "--users",
             "1",
             "--increase-rate",
-            "1",
+            "100",
             "--run-time",
             "1s",
             "--no-reset-metrics",

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use argon2::password_hash::PasswordHash;
 use argon2::{Algorithm, Argon2, Block, Params, PasswordHasher as _, Version};
@@ -118,8 +118,7 @@ impl Users {
                 return Err(UsersError::Invalid("a user name appears twice".into()));
             }
         }
-        let decoy_hash = hash_password(&crate::secret::random_value())
-            .map_err(|_| UsersError::Invalid("cannot prepare the decoy hash".into()))?;
+        let decoy_hash = decoy_hash()?;
         Ok(Self {
             by_name,
             decoy_hash,
@@ -230,6 +229,20 @@ impl PasswordChecks {
 }
 
 /// An argon2id PHC string with the crate's default (OWASP-recommended) parameters.
+/// The hash an unknown user name is verified against, so that it costs what a known one does.
+/// One per process: it hashes a random value no one knows, so the servers a process starts (the
+/// suite's and the tests' in-process servers) can share it, and each start is spared an argon2
+/// run.
+fn decoy_hash() -> Result<String, UsersError> {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    if let Some(hash) = DECOY.get() {
+        return Ok(hash.clone());
+    }
+    let hash = hash_password(&crate::secret::random_value())
+        .map_err(|_| UsersError::Invalid("cannot prepare the decoy hash".into()))?;
+    Ok(DECOY.get_or_init(|| hash).clone())
+}
+
 pub(crate) fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = argon2::password_hash::SaltString::encode_b64(&rand::random::<[u8; 16]>())?;
     Ok(Argon2::default()

@@ -104,7 +104,7 @@ pub(crate) async fn deliver(
     if let Some(code) = param(&Url::parse(&tampered).map_err(|e| e.to_string())?, "code") {
         ctx.remember(&code);
     }
-    let http = reqwest::Client::builder()
+    let http = crate::http::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(10))
         .build()

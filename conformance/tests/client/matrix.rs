@@ -10,8 +10,9 @@ use futures_util::stream;
 
 use super::{command, red, run_plan};
 
-/// Defect runs at once (each runs four tests at once).
-const CONCURRENT_RUNS: usize = 3;
+/// Defect runs at once (each runs four tests at once). More than the cores: a run mostly waits
+/// (for `Retry-After`, for a token to expire, for the client process).
+const CONCURRENT_RUNS: usize = 6;
 
 /// (defect, plan, the tests it turns red). A defect that stops the flow early turns red every
 /// test whose premise is a completed run.

@@ -9,4 +9,5 @@ mod embedded;
 mod properties;
 mod readme;
 mod reports;
+mod tls;
 mod verdicts;

@@ -176,7 +176,7 @@ async fn walk(
             user.set_success(&mut request)?;
             let next = response
                 .headers()
-                .get(reqwest_goose::header::LOCATION)
+                .get(reqwest::header::LOCATION)
                 .and_then(|l| l.to_str().ok())
                 .and_then(|l| url.join(l).ok());
             let Some(next) = next else {

@@ -46,7 +46,7 @@ pub(crate) struct Stop {
 
 impl Browser {
     pub(crate) fn new(ctx: &Ctx) -> Self {
-        let http = reqwest::Client::builder()
+        let http = crate::http::client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .cookie_store(true)
             .timeout(std::time::Duration::from_secs(30))
