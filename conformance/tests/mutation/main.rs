@@ -45,12 +45,24 @@ const PARALLEL_RUNS: usize = 3;
 /// and values are no likelier to turn a check red, so the quick verdicts that match the expected
 /// set stand; the checks whose verdict differs are run again with their own defaults (2 cases
 /// find fewer counterexamples than a property check's own 32 or more), and those verdicts decide.
+/// The race cases keep their trials in the first run: a race is won under the load of the whole
+/// catalog, and lost more often by a race check run alone.
 const QUICK_CASES: usize = 2;
 const QUICK_SAMPLES: usize = 64;
-/// Full runs of a check expected red that stays green: a race check run alone, without the rest
-/// of the catalog loading the server, loses some races it wins beside it, and a red verdict is
-/// evidence whichever run it comes from (each check is held green against the correct server).
+/// Full runs of a check expected red that stays green (a red verdict is evidence from whichever
+/// run it comes: each check is held green against the correct server).
 const FULL_ATTEMPTS: usize = 3;
+
+/// How a run sizes the generating checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Depth {
+    /// `QUICK_CASES` generated cases, `QUICK_SAMPLES` values.
+    Quick,
+    /// `QUICK_SAMPLES` values; generated cases and race trials as each check's default.
+    QuickSamples,
+    /// Every check's own defaults.
+    Full,
+}
 
 fn all_cases() -> Vec<Case> {
     [
@@ -83,8 +95,12 @@ fn expected_red(case: &Case) -> BTreeSet<String> {
 }
 
 /// The checks that are not green against the server with `defect`, in `profile`: of the whole
-/// catalog when `only` is `None`, else of those checks. `quick` as `QUICK_CASES` says.
-async fn red_checks(case: &Case, only: Option<&BTreeSet<String>>, quick: bool) -> BTreeSet<String> {
+/// catalog when `only` is `None`, else of those checks.
+async fn red_checks(
+    case: &Case,
+    only: Option<&BTreeSet<String>>,
+    depth: Depth,
+) -> BTreeSet<String> {
     let Case {
         defect, profile, ..
     } = *case;
@@ -104,8 +120,10 @@ async fn red_checks(case: &Case, only: Option<&BTreeSet<String>>, quick: bool) -
         .filter(|check| only.is_none_or(|ids| ids.contains(check.id)))
         .collect();
     let mut run = Run::new(embedded.target.clone(), endpoints, profile, false, 7);
-    if quick {
+    if depth == Depth::Quick {
         run.cases = Some(QUICK_CASES);
+    }
+    if depth != Depth::Full {
         run.samples = Some(QUICK_SAMPLES);
     }
     run_all(Arc::new(run), checks, |_| {})
@@ -116,14 +134,22 @@ async fn red_checks(case: &Case, only: Option<&BTreeSet<String>>, quick: bool) -
         .collect()
 }
 
-/// A case's red set: quick, then the checks whose quick verdict differs from the expected one
-/// again in full. Returns the set and whether any check was run again.
+/// A case's red set: a first run quick, then the checks whose verdict there differs from the
+/// expected one again in full. Returns the set and whether any check was run again.
 async fn decided_red(case: &Case) -> (BTreeSet<String>, bool) {
-    let quick = red_checks(case, None, true).await;
+    let is_race = races::CASES
+        .iter()
+        .any(|race| race.defect == case.defect && race.profile == case.profile);
+    let first = if is_race {
+        Depth::QuickSamples
+    } else {
+        Depth::Quick
+    };
+    let first_red = red_checks(case, None, first).await;
     let expected = expected_red(case);
-    let differing: BTreeSet<String> = quick.symmetric_difference(&expected).cloned().collect();
+    let differing: BTreeSet<String> = first_red.symmetric_difference(&expected).cloned().collect();
     if differing.is_empty() {
-        return (quick, false);
+        return (first_red, false);
     }
     {
         use std::io::Write as _;
@@ -135,7 +161,7 @@ async fn decided_red(case: &Case) -> (BTreeSet<String>, bool) {
             differing.iter().cloned().collect::<Vec<_>>().join(", ")
         );
     }
-    let mut full = red_checks(case, Some(&differing), false).await;
+    let mut full = red_checks(case, Some(&differing), Depth::Full).await;
     for _ in 1..FULL_ATTEMPTS {
         let missed: BTreeSet<String> = expected
             .intersection(&differing)
@@ -145,9 +171,13 @@ async fn decided_red(case: &Case) -> (BTreeSet<String>, bool) {
         if missed.is_empty() {
             break;
         }
-        full.extend(red_checks(case, Some(&missed), false).await);
+        full.extend(red_checks(case, Some(&missed), Depth::Full).await);
     }
-    let red = quick.difference(&differing).cloned().chain(full).collect();
+    let red = first_red
+        .difference(&differing)
+        .cloned()
+        .chain(full)
+        .collect();
     (red, true)
 }
 
