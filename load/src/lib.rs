@@ -17,6 +17,7 @@ pub mod environment;
 pub mod generator;
 pub mod goose_report;
 pub mod http;
+pub mod lean;
 pub mod run;
 pub mod scenarios;
 pub mod sweep;
