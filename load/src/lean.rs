@@ -101,8 +101,8 @@ impl std::fmt::Debug for LeanUser {
 }
 
 impl LeanUser {
-    /// A user that sends `requests` (by index, see [`LeanUser::send`]) to `origin`; no
-    /// connection is opened before the first request.
+    /// A user that sends `requests` (by index, see [`LeanUser::send`]) to `origin`; its
+    /// connection opens at [`LeanUser::connect`] or its first request.
     pub fn new(
         origin: Origin,
         requests: Vec<Request<RequestBody>>,
@@ -223,28 +223,33 @@ async fn exchange(
     Err("the connection closed before the request could be sent".to_owned())
 }
 
+/// One request on `live`: its sender waits for the previous exchange to finish, sends, and
+/// reads the whole answer, all polled together with the connection.
 async fn attempt(live: &mut Live, request: Request<RequestBody>) -> Result<Attempt, String> {
-    // The sender is ready once the connection has finished the previous exchange.
-    let ready = driven(&mut live.connection, live.sender.ready()).await;
-    if ready.is_err() {
-        return Ok(Attempt::Unsent(Box::new(request)));
-    }
-    let response = live.sender.try_send_request(request);
-    let response = match driven(&mut live.connection, response).await {
-        Ok(response) => response,
-        Err(mut error) => {
-            return match error.take_message() {
-                Some(request) => Ok(Attempt::Unsent(Box::new(request))),
-                None => Err(format!("no answer: {}", error.into_error())),
-            };
+    let Live { sender, connection } = live;
+    driven(connection, async move {
+        if sender.ready().await.is_err() {
+            return Ok(Attempt::Unsent(Box::new(request)));
         }
-    };
-    let status = response.status();
-    let body = driven(&mut live.connection, response.into_body().collect())
-        .await
-        .map_err(|e| format!("the body could not be read: {e}"))?
-        .to_bytes();
-    Ok(Attempt::Answered(Answer { status, body }))
+        let response = match sender.try_send_request(request).await {
+            Ok(response) => response,
+            Err(mut error) => {
+                return match error.take_message() {
+                    Some(request) => Ok(Attempt::Unsent(Box::new(request))),
+                    None => Err(format!("no answer: {}", error.into_error())),
+                };
+            }
+        };
+        let status = response.status();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| format!("the body could not be read: {e}"))?
+            .to_bytes();
+        Ok(Attempt::Answered(Answer { status, body }))
+    })
+    .await
 }
 
 #[cfg(test)]
