@@ -8,6 +8,8 @@
 //! - [`run`]: `load run`, one goose attack with goose's own options;
 //! - [`capacity`]: `load sweep`, goose attacks paced by intended send time (run by
 //!   [`generator`], in this process or in several), judged and reported by [`sweep`];
+//! - [`lean`]: the HTTP/1 client of the sweep's `healthz` and `client_credentials` users (one
+//!   kept connection per user, driven in the user's task, requests built once at its setup);
 //! - [`goose_report`]: the note `load` puts at the top of goose's own `report.html`;
 //! - [`cli`]: the command line.
 
@@ -17,6 +19,7 @@ pub mod environment;
 pub mod generator;
 pub mod goose_report;
 pub mod http;
+pub mod lean;
 pub mod run;
 pub mod scenarios;
 pub mod sweep;

@@ -302,7 +302,10 @@ async fn run_gated_step(
     let mut attack = GooseAttack::initialize_with_config(configuration)
         .and_then(crate::run::one_placeholder_client)
         .map_err(|e| e.to_string())?;
-    for persona in plan.scenario.personas(fixture) {
+    for persona in plan
+        .scenario
+        .sweep_personas(fixture, plan.goose_reports.is_some())
+    {
         attack = attack.register_scenario(paced(persona, &step)?);
     }
     let outcome = attack.execute().await;

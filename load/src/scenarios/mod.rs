@@ -110,6 +110,20 @@ impl ScenarioName {
         needs
     }
 
+    /// The personas of a sweep step: where the scenario has them (`healthz`,
+    /// `client_credentials`, over `http://`) and goose's per-request metrics are off, users on
+    /// the lean client ([`crate::lean`]), which bypasses reqwest and goose's request layer;
+    /// otherwise those of [`ScenarioName::personas`].
+    pub fn sweep_personas(self, fixture: &Arc<Fixture>, goose_metrics: bool) -> Vec<Persona> {
+        let lean = match self {
+            _ if goose_metrics => None,
+            Self::Healthz => healthz::lean_persona(fixture),
+            Self::ClientCredentials => client_credentials::lean_persona(fixture),
+            _ => None,
+        };
+        lean.map_or_else(|| self.personas(fixture), |persona| vec![persona])
+    }
+
     /// The personas this scenario runs, with their weights.
     pub fn personas(self, fixture: &Arc<Fixture>) -> Vec<Persona> {
         match self {
@@ -227,6 +241,12 @@ pub(crate) fn setup_operation(function: TransactionFunction) -> Operation {
         weight: 1,
         function,
     }
+}
+
+/// The lean client a sweep user's setup installed.
+pub fn lean_user(user: &GooseUser) -> Result<&crate::lean::LeanUser, Box<TransactionError>> {
+    user.get_session_data::<crate::lean::LeanUser>()
+        .ok_or_else(|| custom("the setup installed no HTTP connection"))
 }
 
 /// Users spread over the provisioned clients by their index.
