@@ -141,8 +141,17 @@ impl Session {
             .unwrap_or_else(|e| panic!("opening {path}: {e}"));
     }
 
+    /// The element, waiting for it: after a click that posts a form, the page that answers may
+    /// not have replaced the current one yet (a wrong password takes an argon2 run), and the
+    /// same heading on both pages says nothing about which one is shown.
     pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
-        match self.browser.find(Locator::Css(css)).await {
+        let found = self
+            .browser
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await;
+        match found {
             Ok(element) => element,
             Err(e) => panic!("{css} on {}: {e}", self.url().await),
         }
