@@ -93,8 +93,11 @@ pub struct SweepArgs {
     /// At most this many steps.
     #[arg(long, value_name = "N", default_value_t = 14)]
     pub max_steps: usize,
-    /// At most this many goose users in a step (each has one request in flight).
-    #[arg(long, value_name = "N", default_value_t = 1024)]
+    /// At most this many goose users in a step (each has one request in flight, on a connection
+    /// of its own). Past a few hundred, connections cost the generator and the server more per
+    /// request than they add (docs/load.md, "Sweep against wrk"). A step whose users are all busy
+    /// while the server answers within the SLO is invalid, not failed: raise this then.
+    #[arg(long, value_name = "N", default_value_t = 256)]
     pub max_users: usize,
     /// The server's process, when it runs on this machine: its CPU use is read from /proc at
     /// each step's start and end, and the reports give the server's CPU time per request, a
