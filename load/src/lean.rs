@@ -33,6 +33,16 @@ pub struct Answer {
     pub body: Bytes,
 }
 
+impl Answer {
+    /// The body of a 200; any other status is the check's failure.
+    pub fn body_of_200(&self) -> Result<&Bytes, String> {
+        if self.status != StatusCode::OK {
+            return Err(format!("status {}, not 200", self.status.as_u16()));
+        }
+        Ok(&self.body)
+    }
+}
+
 /// Where a user's requests go: one `http://` origin.
 #[derive(Debug, Clone)]
 pub struct Origin {

@@ -11,11 +11,12 @@ use bytes::Bytes;
 use hyper::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 
 use super::{
-    Operation, Persona, client_only, custom, lean_user, pick_cc, setup_operation, with_fixture,
+    Operation, Persona, client_only, custom, install_lean_user, lean_user, pick_cc,
+    setup_operation, with_fixture,
 };
 use crate::environment::{Fixture, form_encode};
 use crate::http::{ClientAuth, json_200, non_empty_string, post_form, token_response};
-use crate::lean::{Answer, LeanUser, Origin, RequestBody};
+use crate::lean::{Answer, Origin, RequestBody};
 
 /// The request of a grant authenticated with `client_secret_basic`.
 pub const BASIC: &str = "POST /token cc basic";
@@ -102,7 +103,7 @@ pub fn lean_persona(fixture: &Arc<Fixture>) -> Option<Persona> {
     })
 }
 
-/// The index of each grant's request in the user's [`LeanUser`].
+/// The index of each grant's request in the user's [`crate::lean::LeanUser`].
 const LEAN_BASIC: usize = 0;
 const LEAN_BODY: usize = 1;
 
@@ -142,15 +143,7 @@ async fn lean_setup(user: &mut GooseUser, fixture: &Fixture) -> TransactionResul
     .into_iter()
     .collect::<Result<Vec<_>, _>>()
     .map_err(|e| custom(e.to_string()))?;
-    let lean = LeanUser::new(
-        origin,
-        requests,
-        fixture.request_timeout,
-        fixture.new_connection,
-    );
-    lean.connect().await.map_err(custom)?;
-    user.set_session_data(lean);
-    Ok(())
+    install_lean_user(user, fixture, origin, requests).await
 }
 
 fn form(fields: &[(&str, &str)]) -> Bytes {
@@ -173,10 +166,7 @@ async fn lean_body(user: &mut GooseUser, _: &Fixture) -> TransactionResult {
 /// What the goose transaction checks, on a lean answer: a 200 whose body is a JSON object
 /// and a token response (RFC 6749 §5.1).
 pub fn token_answer(answer: &Answer) -> Result<(), String> {
-    if answer.status != hyper::StatusCode::OK {
-        return Err(format!("status {}, not 200", answer.status.as_u16()));
-    }
-    match serde_json::from_slice(&answer.body) {
+    match serde_json::from_slice(answer.body_of_200()?) {
         Ok(value @ serde_json::Value::Object(_)) => token_response(&value, false),
         _ => Err("a 200 whose body is not a JSON object".to_owned()),
     }

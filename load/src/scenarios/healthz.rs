@@ -4,10 +4,13 @@ use std::sync::Arc;
 
 use goose::prelude::*;
 
-use super::{Operation, Persona, client_only, custom, lean_user, setup_operation, with_fixture};
+use super::{
+    Operation, Persona, client_only, custom, install_lean_user, lean_user, setup_operation,
+    with_fixture,
+};
 use crate::environment::Fixture;
 use crate::http::{body_of_200, failure, get};
-use crate::lean::{Answer, LeanUser, Origin, RequestBody};
+use crate::lean::{Answer, Origin, RequestBody};
 
 pub const HEALTHZ: &str = "GET /healthz";
 /// The transaction around it.
@@ -58,15 +61,7 @@ async fn lean_setup(user: &mut GooseUser, fixture: &Fixture) -> TransactionResul
         .request(hyper::Method::GET, &target)
         .body(RequestBody::default())
         .map_err(|e| custom(e.to_string()))?;
-    let lean = LeanUser::new(
-        origin,
-        vec![request],
-        fixture.request_timeout,
-        fixture.new_connection,
-    );
-    lean.connect().await.map_err(custom)?;
-    user.set_session_data(lean);
-    Ok(())
+    install_lean_user(user, fixture, origin, vec![request]).await
 }
 
 async fn lean_healthz(user: &mut GooseUser, _: &Fixture) -> TransactionResult {
@@ -76,10 +71,7 @@ async fn lean_healthz(user: &mut GooseUser, _: &Fixture) -> TransactionResult {
 
 /// What the goose transaction checks, on a lean answer: a 200 with a non-empty body.
 pub fn health_answer(answer: &Answer) -> Result<(), String> {
-    if answer.status != hyper::StatusCode::OK {
-        return Err(format!("status {}, not 200", answer.status.as_u16()));
-    }
-    if answer.body.trim_ascii().is_empty() {
+    if answer.body_of_200()?.trim_ascii().is_empty() {
         return Err("an empty health answer".to_owned());
     }
     Ok(())

@@ -243,6 +243,25 @@ pub(crate) fn setup_operation(function: TransactionFunction) -> Operation {
     }
 }
 
+/// A sweep user's setup: its lean client for `requests` on `origin`, connected before the step
+/// times anything.
+pub(crate) async fn install_lean_user(
+    user: &mut GooseUser,
+    fixture: &Fixture,
+    origin: crate::lean::Origin,
+    requests: Vec<hyper::Request<crate::lean::RequestBody>>,
+) -> TransactionResult {
+    let lean = crate::lean::LeanUser::new(
+        origin,
+        requests,
+        fixture.request_timeout,
+        fixture.new_connection,
+    );
+    lean.connect().await.map_err(custom)?;
+    user.set_session_data(lean);
+    Ok(())
+}
+
 /// The lean client a sweep user's setup installed.
 pub fn lean_user(user: &GooseUser) -> Result<&crate::lean::LeanUser, Box<TransactionError>> {
     user.get_session_data::<crate::lean::LeanUser>()
